@@ -23,6 +23,9 @@ class Profile:
     seats: int = 1
     withdrawn: frozenset[int] = field(default_factory=frozenset)
     title: str = ""
+    # The order in which a tie that the rule leaves to chance is settled when the election
+    # fixes it in advance (a BLT `[tie ...]` line; earliest first). Empty: file order.
+    tie_order: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:

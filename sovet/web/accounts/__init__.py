@@ -1,0 +1,1 @@
+"""Accounts: the person (the user model), sign up, log in, log out, profile."""

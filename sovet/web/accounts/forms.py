@@ -1,0 +1,52 @@
+"""Sign-up and log-in forms. Errors are sentences shown beside the field they are about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from sovet.web.accounts import throttle
+from sovet.web.accounts.models import Person, normalize_username
+
+
+class SignUpForm(BaseUserCreationForm):
+    """Sign up: a username (kept forever), a display name, an optional e-mail, a password."""
+
+    class Meta:
+        model = Person
+        fields = ("username", "display_name", "email")
+
+    def clean_username(self) -> str:
+        """Fold the username, and refuse one taken in any case."""
+        username = normalize_username(self.cleaned_data.get("username") or "")
+        if Person.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("That username is taken; choose another."), code="taken")
+        return username
+
+
+class LogInForm(AuthenticationForm):
+    """Log in by username (any case) and password, through the throttle's seam."""
+
+    error_messages = {  # noqa: RUF012 (Django's own attribute)
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That username and password do not match an account. Check both and try again."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        """Check the throttle first, then the password; count a failure."""
+        username = normalize_username(self.cleaned_data.get("username") or "")
+        address = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if username and self.cleaned_data.get("password"):
+            throttle.login_permitted(username=username, address=address)
+            self.cleaned_data["username"] = username
+            try:
+                return super().clean()
+            except forms.ValidationError:
+                throttle.login_failed(username=username, address=address)
+                raise
+        return self.cleaned_data

@@ -1,0 +1,1 @@
+"""Books: the tables that store each council's book, and the services that append to it."""

@@ -1,0 +1,52 @@
+"""Reads of councils and their books."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from sovet.core.book import PREFIX
+from sovet.web.books.models import Act, Council
+from sovet.web.books.services import NoSuchCouncil
+
+# A book line is PREFIX, the body, then these around the two hashes (docs/book.md); the
+# bytes must equal `sovet.core.book.line`, which a test checks against `write_book`.
+_HASH_KEY = b',"hash":"'
+_PREV_KEY = b'","prev":"'
+_END = b'"}\n'
+_CHUNK = 2000
+
+
+def council_list() -> QuerySet[Council]:
+    """All councils on this server, by name."""
+    return Council.objects.order_by("name", "id")
+
+
+def council_get(slug: str) -> Council:
+    """The council with this id; raises `NoSuchCouncil`."""
+    try:
+        return Council.objects.get(slug=slug)
+    except Council.DoesNotExist:
+        raise NoSuchCouncil(f"there is no council {slug!r} on this server", council=slug) from None
+
+
+def book_lines(council: Council) -> Iterator[bytes]:
+    """Yield the council's book as lines, byte for byte what `write_book` writes.
+
+    Stops at the head read with `council`, so a book downloaded while acts are appended is a
+    whole book up to that head. The stored bytes are sent as they are: rows changed behind
+    Sovet's back fail `sovet verify` on the download.
+    """
+    rows = (
+        Act.objects.filter(council=council, seq__lte=council.head_seq)
+        .order_by("seq")
+        .values_list("body", "hash", "prev")
+    )
+    for b, h, p in rows.iterator(chunk_size=_CHUNK):
+        yield b"".join((PREFIX, bytes(b), _HASH_KEY, h.encode(), _PREV_KEY, p.encode(), _END))
+
+
+def book_export(council: Council) -> bytes:
+    """The council's whole book as JSONL bytes (see `book_lines`)."""
+    return b"".join(book_lines(council))

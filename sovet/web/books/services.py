@@ -1,0 +1,119 @@
+"""Services that write a council's book. Each runs in the caller's transaction.
+
+A command's service locks the council (`council_lock`), asks the core for a decision, and
+appends the decision's acts (`book_append`) in one transaction with their effect, so an act is
+in the book exactly when its effect is in the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+from django.db import transaction
+
+from sovet.core.acts import Act as CoreAct
+from sovet.core.acts import from_record
+from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
+from sovet.core.errors import NotFound
+from sovet.web.books.models import Act, Council
+
+
+class NoSuchCouncil(NotFound):
+    """No council with that id is kept on this server."""
+
+    code = "no_such_council"
+
+
+class NotInTransaction(RuntimeError):
+    """A book service was called outside a transaction (a programming error, not input)."""
+
+
+def _require_transaction(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise NotInTransaction(
+            f"{what} must run inside transaction.atomic(), in the same transaction as the "
+            "effect of the acts"
+        )
+
+
+def council_lock(council_id: int) -> Council:
+    """Lock a council's row (its book head) for the rest of the transaction and return it.
+
+    On PostgreSQL this is `SELECT … FOR UPDATE`, so appends to one council queue; on SQLite
+    the write transaction itself (started IMMEDIATE) holds the database's write lock. Raises
+    `NoSuchCouncil` when there is no such council.
+    """
+    _require_transaction("council_lock")
+    try:
+        return Council.objects.select_for_update().get(pk=council_id)
+    except Council.DoesNotExist:
+        raise NoSuchCouncil(
+            f"there is no council {council_id} on this server", council=council_id
+        ) from None
+
+
+def _head_entry(council: Council) -> Entry | None:
+    """The entry of the council's last act, checked against the council's head."""
+    if council.head_seq == 0:
+        if council.head_hash != GENESIS:
+            raise BrokenBook(
+                f"council {council.slug} has no acts but its head is {council.head_hash}",
+                council=council.slug,
+            )
+        return None
+    row = (
+        Act.objects.filter(council=council, seq=council.head_seq)
+        .values_list("body", "hash", "prev")
+        .first()
+    )
+    if row is None or row[1] != council.head_hash:
+        raise BrokenBook(
+            f"council {council.slug}: act {council.head_seq} is missing or its hash is not "
+            "the council's head; the book's rows were changed outside Sovet",
+            council=council.slug,
+        )
+    last: CoreAct = from_record(orjson.loads(bytes(row[0])))
+    return Entry(seq=council.head_seq, act=last, prev=row[2], hash=row[1])
+
+
+def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
+    """Append acts to a council's book, chained after its head, and move the head.
+
+    Call it inside the transaction that writes the acts' effect, after `council_lock`. The
+    head moves only if nobody else moved it first, and UNIQUE(council, seq) and
+    UNIQUE(council, prev) refuse a fork even without the lock. Raises `InvalidAct` for an act
+    the book cannot encode, `BrokenBook` if the stored head does not match the rows.
+    """
+    _require_transaction("book_append")
+    entries = chain(acts, after=_head_entry(council))
+    if not entries:
+        return []
+    Act.objects.bulk_create(
+        [
+            Act(
+                council=council,
+                seq=e.seq,
+                kind=e.act.kind,
+                body=body(e.act, e.seq),
+                hash=e.hash,
+                prev=e.prev,
+            )
+            for e in entries
+        ]
+    )
+    last = entries[-1]
+    moved = Council.objects.filter(
+        pk=council.pk, head_seq=council.head_seq, head_hash=council.head_hash
+    ).update(head_seq=last.seq, head_hash=last.hash)
+    if moved != 1:
+        raise BrokenBook(
+            f"council {council.slug}: its head moved during this append; lock it with "
+            "council_lock first",
+            council=council.slug,
+        )
+    council.head_seq, council.head_hash = last.seq, last.hash
+    return entries
+
+
+__all__ = ["NoSuchCouncil", "NotInTransaction", "book_append", "council_lock"]

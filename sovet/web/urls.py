@@ -1,0 +1,19 @@
+"""The site's URLs."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from sovet.web.books import views as book_views
+
+admin.site.site_header = _("Sovet admin (read-only)")
+admin.site.site_title = _("Sovet")
+
+urlpatterns = [
+    path("", book_views.home, name="home"),
+    path("councils/", include("sovet.web.books.urls")),
+    path("accounts/", include("sovet.web.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
