@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "sovet.web.accounts",
     "sovet.web.books",
+    "sovet.web.councils",
 ]
 
 MIDDLEWARE = [

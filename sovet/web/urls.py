@@ -7,13 +7,16 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from sovet.web.books import views as book_views
+from sovet.web.councils import views as council_views
 
 admin.site.site_header = _("Sovet admin (read-only)")
 admin.site.site_title = _("Sovet")
 
 urlpatterns = [
     path("", book_views.home, name="home"),
+    path("found/", council_views.found, name="found"),
     path("councils/", include("sovet.web.books.urls")),
+    path("councils/", include("sovet.web.councils.urls")),
     path("accounts/", include("sovet.web.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

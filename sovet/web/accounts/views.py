@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from sovet.web.accounts.forms import LogInForm, SignUpForm
+from sovet.web.councils.selectors import declarations_of, memberships_of
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,5 +49,13 @@ class LogOutView(auth_views.LogoutView):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """One's own profile: username, display name, e-mail, joined."""
-    return render(request, "accounts/profile.html", {"person": request.user})
+    """One's own profile: username, display name, e-mail, joined, and one's councils (with
+    the foundings waiting for one's confirmation)."""
+    me = request.user.get_username()
+    memberships = memberships_of(me)
+    return render(request, "accounts/profile.html", {
+        "person": request.user,
+        "memberships": [(m, declarations_of(m.council, me)) for m in memberships
+                        if m.status != "founding"],
+        "foundings": [m for m in memberships if m.status == "founding"],
+    })

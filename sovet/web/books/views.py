@@ -1,4 +1,8 @@
-"""Pages of councils and their books: the list, a council, its book as a download."""
+"""Pages of councils and their books: the list, and a book as a download.
+
+The council page itself is `sovet.web.councils.views.council_page` (it reads the council's
+state); its URL keeps the name `books:council`.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """The councils on this server, by name, 50 a page."""
     page = Paginator(selectors.council_list(), COUNCILS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "books/home.html", {"page": page})
-
-
-@require_safe
-def council(request: HttpRequest, slug: str) -> HttpResponse:
-    """A council's page: its name and its book's head, and the book to download."""
-    c = selectors.council_get(slug)
-    return render(request, "books/council.html", {"council": c})
 
 
 @require_safe

@@ -1,0 +1,1 @@
+"""A council's business in the browser: state, projection, services and pages."""

@@ -1,0 +1,113 @@
+"""Reads of a council's business: its `CouncilState`, built from its book and cached.
+
+The book is the source of truth; a rule needs a `CouncilState`. `council_state(council)` keeps
+a per-process cache {council pk: (seq, head hash, state)} and catches up by reading only the
+acts after the cached seq (usually none) and applying them with `sovet.core.council.replay`; a
+cache miss replays the whole book. An entry is used only if the book still passes through its
+(seq, hash): after a rolled-back transaction, or a database swapped under a running process,
+the hashes differ and the whole book is replayed, so the cache can never serve a state the
+book does not hold.
+
+Thread-safe (waitress is threaded): a lock guards the cache, and a cached state is never
+changed in place (catching up applies the new acts to a copy). Callers must not mutate the
+returned state; rules never do (`decide` copies).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import orjson
+
+import sovet.core  # noqa: F401 (registers every act kind, so replay knows them all)
+from sovet.core.acts import Act as CoreAct
+from sovet.core.acts import from_record
+from sovet.core.book import GENESIS
+from sovet.core.council import CouncilState, Declaration, replay
+from sovet.web.books.models import Act, Council
+from sovet.web.councils.models import Membership
+
+_CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    seq: int
+    hash: str
+    state: CouncilState
+
+
+_cache: dict[int, _Cached] = {}
+_lock = threading.Lock()
+
+
+def _acts(rows: Iterable[bytes]) -> Iterable[CoreAct]:
+    for b in rows:
+        yield from_record(orjson.loads(bytes(b)))
+
+
+def council_state(council: Council) -> CouncilState:
+    """The council's state at the head read with `council` (do not mutate it).
+
+    Reads only the acts after the cached seq; replays the whole book on a miss or when the
+    cached entry is not on this book's chain.
+    """
+    with _lock:
+        cached = _cache.get(council.pk)
+    if cached is not None and cached.seq == council.head_seq and cached.hash == council.head_hash:
+        return cached.state
+    state: CouncilState | None = None
+    if cached is not None and cached.seq < council.head_seq:
+        rows = list(
+            Act.objects.filter(council=council, seq__gt=cached.seq, seq__lte=council.head_seq)
+            .order_by("seq")
+            .values_list("body", "hash", "prev")
+        )
+        # The new acts must chain onto the cached head, and end at the council's head.
+        if rows and rows[0][2] == cached.hash and rows[-1][1] == council.head_hash:
+            state = replay(_acts(r[0] for r in rows), cached.state.copy())
+    if state is None:
+        bodies = (
+            Act.objects.filter(council=council, seq__lte=council.head_seq)
+            .order_by("seq")
+            .values_list("body", flat=True)
+            .iterator(chunk_size=_CHUNK)
+        )
+        state = replay(_acts(bodies))
+    council_state_store(council, state)
+    return state
+
+
+def council_state_store(council: Council, state: CouncilState) -> None:
+    """Keep `state` as the council's state at its current head (a service, after appending).
+
+    Safe even if the transaction later rolls back: the entry names the head it belongs to, and
+    `council_state` uses it only while the book passes through that head.
+    """
+    if council.head_seq == 0 and council.head_hash == GENESIS:
+        return
+    with _lock:
+        _cache[council.pk] = _Cached(council.head_seq, council.head_hash, state)
+
+
+def council_state_forget() -> None:
+    """Empty the cache (tests, and a `sovet rebuild` that replaces the books)."""
+    with _lock:
+        _cache.clear()
+
+
+def memberships_of(person: str) -> list[Membership]:
+    """A person's standing in every council that knows them, by council name."""
+    return list(
+        Membership.objects.filter(person=person)
+        .select_related("council")
+        .order_by("council__name", "council_id")
+    )
+
+
+def declarations_of(council: Council, person: str) -> list[tuple[int, Declaration]]:
+    """A person's declarations in a council, from its state (numbered as in the book)."""
+    state = council_state(council)
+    return [(n, d) for n, d in sorted(state.declarations.items()) if d.person == person]

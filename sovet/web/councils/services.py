@@ -1,0 +1,460 @@
+"""Services: one command each, in one transaction, from the lock to the projection.
+
+The pipeline, for every service (`<concept>_<verb>`, keyword-only, `@transaction.atomic`):
+
+1. `council_lock` locks the council's book head for the transaction;
+2. `_close_due` closes every motion whose voting window has ended (the lazy close), so no
+   command ever acts on a ballot that should be closed;
+3. `council_state` gives the `CouncilState` at the head (cached, caught up from the book);
+4. a core rule decides: a `Decision` with its acts, or a `RuleError` that rolls everything
+   back (nothing written);
+5. `book_append` chains the acts into the book, `council_state_store` caches the decision's
+   state at the new head, and `project` updates the tables, all in that same transaction.
+
+A secret vote writes no act: its roll row and box row are written together (`motion_vote`);
+the close seals the box (`_close_motion`). Views parse a form, call one service, render;
+services never call services.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sovet.core import action, election, founding, membership, party, petition
+from sovet.core import declaration as core_declaration
+from sovet.core import motion as core_motion
+from sovet.core.ballot import BallotBox, SecretVote, cast_secret, vote
+from sovet.core.charter import Charter
+from sovet.core.council import CouncilState, Decision
+from sovet.core.errors import AlreadyVoted, BadCommand, WrongState
+from sovet.web.accounts.models import Person
+from sovet.web.books.models import Council
+from sovet.web.books.services import book_append, council_lock
+from sovet.web.councils.models import BallotBoxEntry, SealedBallot, VoterRoll
+from sovet.web.councils.projector import project
+from sovet.web.councils.selectors import council_state, council_state_store
+
+Declared = tuple[tuple[str, str, str, str], ...]
+
+
+class CouncilIdTaken(WrongState):
+    """Another council on this server already has that id."""
+
+    code = "council_id_taken"
+
+
+class NoSuchPerson(BadCommand):
+    """A username that names nobody on this server."""
+
+    code = "no_such_person"
+
+
+def _now(at: datetime | None) -> datetime:
+    return timezone.now() if at is None else at
+
+
+def _commit(council: Council, decision: Decision) -> CouncilState:
+    """Append a decision's acts, cache its state at the new head, and project the entries."""
+    entries = book_append(council, decision.acts)
+    council_state_store(council, decision.state)
+    project(council, entries)
+    return decision.state
+
+
+def closes_due(state: CouncilState, now: datetime) -> list[int]:
+    """The motions whose ballot is open and whose voting window has ended by `now`."""
+    return [
+        n for n, m in state.motions.items()
+        if m.status == "open" and m.closes is not None and m.closes <= now
+    ]
+
+
+def _box(council: Council, of: str, ballot: int) -> tuple[BallotBox, QuerySet[BallotBoxEntry]]:
+    """A secret ballot's roll and box as the core's `BallotBox`, and the box's rows."""
+    roll = set(
+        VoterRoll.objects.filter(council=council, of=of, ballot=ballot)
+        .values_list("person", flat=True)
+    )
+    rows = BallotBoxEntry.objects.filter(council=council, of=of, ballot=ballot)
+    contents = [_content(c) for c in rows.values_list("content", flat=True)]
+    return BallotBox(roll=roll, ballots=contents), rows
+
+
+def _seal(council: Council, of: str, ballot: int, decision: Decision,
+          rows: QuerySet[BallotBoxEntry]) -> None:
+    """Keep the sealed list in its sealed order and delete the open box (guarantee 3)."""
+    SealedBallot.objects.bulk_create(
+        SealedBallot(council=council, of=of, ballot=ballot, position=i, content=b)
+        for i, b in enumerate(decision.sealed)
+    )
+    rows.delete()
+
+
+def _seed() -> int:
+    """The lot's seed for a seal or a count: drawn here, recorded in the book."""
+    return secrets.randbelow(2**63)
+
+
+def _close_motion(council: Council, state: CouncilState, motion: int, at: datetime) -> Decision:
+    """Close one motion's ballot; a secret one is sealed and its open box deleted."""
+    if not state.motion(motion).secret:
+        decision = core_motion.close(state, motion=motion, at=at)
+    else:
+        box, rows = _box(council, "motion", motion)
+        decision = core_motion.close(state, motion=motion, at=at, box=box, seed=_seed())
+        _seal(council, "motion", motion, decision, rows)
+    _commit(council, decision)
+    return decision
+
+
+def _close_election(council: Council, state: CouncilState, number: int,
+                    at: datetime) -> Decision:
+    """Count one election whose voting has ended; a secret one is sealed first."""
+    if not state.election(number).secret:
+        decision = election.close_election(state, election=number, at=at, seed=_seed())
+    else:
+        box, rows = _box(council, "election", number)
+        decision = election.close_election(state, election=number, at=at, seed=_seed(),
+                                           box=box)
+        _seal(council, "election", number, decision, rows)
+    _commit(council, decision)
+    return decision
+
+
+def _content(text: str) -> str | tuple[str, ...]:
+    value = orjson.loads(text)
+    return tuple(value) if isinstance(value, list) else str(value)
+
+
+def admissions_due(state: CouncilState, now: datetime) -> list[str]:
+    """Sponsored applicants whose objection period ended by `now` with no objection
+    (charter `sponsors_then_objection_period`)."""
+    c = state.charter
+    if c.admission != "sponsors_then_objection_period":
+        return []
+    period = timedelta(days=c.objection_days)
+    return sorted(
+        p for p, m in state.members.items()
+        if m.status == "applicant" and m.motion is None and m.sponsored_at is not None
+        and m.sponsored_at + period <= now
+    )
+
+
+def elections_due(state: CouncilState, now: datetime) -> list[int]:
+    """The elections whose voting has ended by `now` and that are not counted yet."""
+    return [n for n, e in state.elections.items() if e.status != "counted" and e.closes <= now]
+
+
+def anything_due(state: CouncilState, now: datetime) -> bool:
+    """Whether a lazy close has something to do (cheap: pages check it before locking)."""
+    return bool(closes_due(state, now) or elections_due(state, now)
+                or admissions_due(state, now))
+
+
+def _close_due(council: Council, state: CouncilState, now: datetime) -> CouncilState:
+    """Close every ballot due by `now`, count every election due, and admit the applicants
+    whose objection period passed (in the caller's transaction, after `council_lock`)."""
+    for motion in closes_due(state, now):
+        state = _close_motion(council, state, motion, now).state
+    for number in elections_due(state, now):
+        state = _close_election(council, state, number, now).state
+    for person in admissions_due(state, now):
+        state = _commit(council, membership.admit_unopposed(state, applicant=person, at=now))
+    return state
+
+
+def _begin(council_id: int, at: datetime) -> tuple[Council, CouncilState]:
+    """Lock the council, close what is due, and return it with its state."""
+    council = council_lock(council_id)
+    return council, _close_due(council, council_state(council), at)
+
+
+def _run(council_id: int, at: datetime | None,
+         rule: Callable[[CouncilState, datetime], Decision]) -> CouncilState:
+    """The pipeline of one command: lock, close what is due, decide, append, project."""
+    when = _now(at)
+    council, state = _begin(council_id, when)
+    return _commit(council, rule(state, when))
+
+
+@transaction.atomic(durable=True)
+def motions_close_due(*, council_id: int, now: datetime) -> list[int]:
+    """Close every motion of the council whose voting window has ended by `now`; count every
+    election whose voting has ended; admit applicants whose objection period passed.
+
+    Pages call it before showing a council that has something due (the lazy close); a
+    `sovet close-due` command can call it for every council. Returns the motions closed.
+    """
+    council = council_lock(council_id)
+    state = council_state(council)
+    due = closes_due(state, now)
+    _close_due(council, state, now)
+    return due
+
+
+@transaction.atomic(durable=True)
+def council_found(
+    *,
+    person: Person,
+    slug: str,
+    name: str,
+    cofounders: Sequence[str],
+    charter: Charter,
+    at: datetime | None = None,
+) -> Council:
+    """Propose a new council with its first charter; the proposer confirms at once.
+
+    Each co-founder (a username on this server) then confirms with `founding_confirm`; the
+    last confirmation founds the council. Raises `CouncilIdTaken`, `NoSuchPerson`, and what
+    `sovet.core.founding.propose_founding` raises.
+    """
+    when = _now(at)
+    founders = (person.username, *cofounders)
+    known = set(Person.objects.filter(username__in=cofounders).values_list("username", flat=True))
+    unknown = [u for u in cofounders if u not in known]
+    if unknown:
+        raise NoSuchPerson(
+            f"nobody on this server has the username {', '.join(unknown)}; co-founders must "
+            f"sign up first", founders=tuple(unknown))
+    if Council.objects.filter(slug=slug).exists():
+        raise CouncilIdTaken(f"a council with the id {slug!r} already exists; choose another id",
+                             council=slug)
+    try:
+        with transaction.atomic():
+            created = Council.objects.create(slug=slug, name=name)
+    except IntegrityError:
+        raise CouncilIdTaken(f"a council with the id {slug!r} already exists; choose another "
+                             f"id", council=slug) from None
+    council = council_lock(created.pk)
+    decision = founding.propose_founding(CouncilState(), council=slug, name=name,
+                                         founders=founders, by=person.username, at=when,
+                                         charter=charter)
+    _commit(council, decision)
+    return council
+
+
+@transaction.atomic(durable=True)
+def founding_confirm(*, person: Person, council_id: int, at: datetime | None = None) -> None:
+    """Confirm a founding as one of its founding group (the last confirmation founds it)."""
+    council = council_lock(council_id)
+    decision = founding.confirm_founding(council_state(council), by=person.username,
+                                         at=_now(at))
+    _commit(council, decision)
+
+
+@transaction.atomic(durable=True)
+def member_apply(
+    *, person: Person, council_id: int, declarations: Declared = (), at: datetime | None = None
+) -> None:
+    """Apply to join the council, declaring the positions of command or privilege one holds."""
+    _run(council_id, at, lambda st, when: membership.apply_for(
+        st, person=person.username, at=when, declarations=declarations))
+
+
+@transaction.atomic(durable=True)
+def applicant_sponsor(
+    *, person: Person, council_id: int, applicant: str, at: datetime | None = None
+) -> None:
+    """Sponsor an applicant; the last sponsor needed moves the charter's procedure on."""
+    _run(council_id, at, lambda st, when: membership.sponsor(
+        st, applicant=applicant, by=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def applicant_object(
+    *, person: Person, council_id: int, applicant: str, reason: str, at: datetime | None = None
+) -> None:
+    """Object to a sponsored applicant in the objection period: their admission goes to a vote."""
+    _run(council_id, at, lambda st, when: membership.object_to(
+        st, applicant=applicant, by=person.username, reason=reason, at=when))
+
+
+@transaction.atomic(durable=True)
+def declaration_renounce(
+    *, person: Person, council_id: int, declaration: int, at: datetime | None = None
+) -> None:
+    """Renounce a position one declared."""
+    _run(council_id, at, lambda st, when: core_declaration.renounce(
+        st, person=person.username, declaration=declaration, at=when))
+
+
+@transaction.atomic(durable=True)
+def member_leave(*, person: Person, council_id: int, at: datetime | None = None) -> None:
+    """Leave the council, or withdraw one's application."""
+    _run(council_id, at, lambda st, when: membership.leave(st, person=person.username,
+                                                            at=when))
+
+
+@transaction.atomic(durable=True)
+def motion_move(
+    *,
+    person: Person,
+    council_id: int,
+    kind: str,
+    text: str = "",
+    subject: str = "",
+    ref: int = 0,
+    seats: int = 0,
+    method: str = "",
+    role: str = "",
+    charter: Charter | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Table a motion of one of the charter's kinds; returns its number."""
+    when = _now(at)
+    council, state = _begin(council_id, when)
+    decision = core_motion.move(state, kind=kind, by=person.username, at=when, text=text,
+                                subject=subject, ref=ref, seats=seats, method=method, role=role,
+                                charter=charter)
+    _commit(council, decision)
+    return max(decision.state.motions)
+
+
+@transaction.atomic(durable=True)
+def motion_second(
+    *, person: Person, council_id: int, motion_id: int, at: datetime | None = None
+) -> None:
+    """Second a motion; the ballot opens when the charter's seconders are reached."""
+    _run(council_id, at, lambda st, when: core_motion.second(
+        st, motion=motion_id, by=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def motion_vote(
+    *, person: Person, council_id: int, motion_id: int, choice: str, at: datetime | None = None
+) -> None:
+    """Vote yes, no or abstain on a motion's ballot.
+
+    An open ballot's vote is a named act in the book. A secret ballot's vote writes the roll
+    row (who) and the box row (what, with a random id, no person, no time) in this one
+    transaction and nothing else; nothing identifying the ballot is returned. Raises
+    `AlreadyVoted` for a second vote (the roll's UNIQUE constraint backs the rule).
+    """
+    when = _now(at)
+    council, state = _begin(council_id, when)
+    m = state.motion(motion_id)
+    if not m.secret or person.username in state.delegates:
+        _commit(council, vote(state, motion=motion_id, by=person.username, choice=choice,
+                              at=when))
+        return
+    box = _roll_of(council, "motion", motion_id, person.username)
+    _store_secret(council, cast_secret(state, box, motion=motion_id, by=person.username,
+                                       choice=choice, at=when))
+
+
+def _roll_of(council: Council, of: str, ballot: int, person: str) -> BallotBox:
+    """A box holding only whether this person is on the roll: all a secret vote's rule needs."""
+    voted = VoterRoll.objects.filter(council=council, of=of, ballot=ballot,
+                                     person=person).exists()
+    return BallotBox(roll={person} if voted else set())
+
+
+def _store_secret(council: Council, secret: SecretVote) -> None:
+    """Write a secret vote's roll row and box row together (guarantee 3); return nothing that
+    could serve as a receipt. The roll's UNIQUE constraint refuses a second vote even in a
+    race the rule's check did not see."""
+    try:
+        with transaction.atomic():
+            VoterRoll.objects.create(council=council, of=secret.roll.of,
+                                     ballot=secret.roll.ballot, person=secret.roll.person)
+    except IntegrityError:
+        raise AlreadyVoted(f"{secret.roll.person} has already voted on this ballot; a person "
+                           f"votes once", person=secret.roll.person) from None
+    BallotBoxEntry.objects.create(council=council, of=secret.box.of, ballot=secret.box.ballot,
+                                  content=orjson.dumps(secret.box.content).decode())
+
+
+@transaction.atomic(durable=True)
+def election_nominate(
+    *, person: Person, council_id: int, election_id: int, at: datetime | None = None
+) -> None:
+    """Stand oneself in an election, during its nomination period."""
+    _run(council_id, at, lambda st, when: election.nominate(
+        st, election=election_id, person=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def election_rank(
+    *, person: Person, council_id: int, election_id: int, ranking: Sequence[str],
+    at: datetime | None = None,
+) -> None:
+    """Rank the candidates of an election: a named act if it is open, else roll and box."""
+    when = _now(at)
+    council, state = _begin(council_id, when)
+    e = state.election(election_id)
+    if not e.secret or person.username in state.delegates:
+        _commit(council, election.rank(state, election=election_id, by=person.username,
+                                       ranking=tuple(ranking), at=when))
+        return
+    box = _roll_of(council, "election", election_id, person.username)
+    _store_secret(council, election.cast_secret_ranking(
+        state, box, election=election_id, by=person.username, ranking=tuple(ranking), at=when))
+
+
+@transaction.atomic(durable=True)
+def party_found(
+    *, person: Person, council_id: int, name: str, platform: str, at: datetime | None = None
+) -> int:
+    """Found a party with its platform; it is proposed until the members' vote legalizes it.
+    Returns its number."""
+    state = _run(council_id, at, lambda st, when: party.found_party(
+        st, name=name, platform=platform, by=person.username, at=when))
+    return max(state.parties)
+
+
+@transaction.atomic(durable=True)
+def party_join(*, person: Person, council_id: int, party_id: int,
+               at: datetime | None = None) -> None:
+    """Join a party."""
+    _run(council_id, at, lambda st, when: party.join_party(
+        st, party=party_id, person=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def petition_open(
+    *, person: Person, council_id: int, office: int, holder: str, at: datetime | None = None
+) -> int:
+    """Open a petition to recall a mandate, and sign it; returns its number."""
+    state = _run(council_id, at, lambda st, when: petition.petition_recall(
+        st, office=office, person=holder, by=person.username, at=when))
+    return max(state.petitions)
+
+
+@transaction.atomic(durable=True)
+def petition_sign(*, person: Person, council_id: int, petition_id: int,
+                  at: datetime | None = None) -> None:
+    """Sign a recall petition; the signature that reaches the threshold opens the recall vote."""
+    _run(council_id, at, lambda st, when: petition.sign(
+        st, petition=petition_id, by=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def action_record(*, person: Person, council_id: int, title: str,
+                  at: datetime | None = None) -> int:
+    """Record an action the council did together; returns its number."""
+    state = _run(council_id, at, lambda st, when: action.record_action(
+        st, title=title, by=person.username, at=when))
+    return max(state.actions)
+
+
+@transaction.atomic(durable=True)
+def attendance_record(*, person: Person, council_id: int, action_id: int,
+                      at: datetime | None = None) -> None:
+    """Record one's own attendance at an action."""
+    _run(council_id, at, lambda st, when: action.record_attendance(
+        st, action=action_id, person=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
+def attendance_confirm(*, person: Person, council_id: int, action_id: int, attendee: str,
+                       at: datetime | None = None) -> None:
+    """Confirm another person's attendance (may admit an applicant, as the charter says)."""
+    _run(council_id, at, lambda st, when: action.confirm_attendance(
+        st, action=action_id, person=attendee, by=person.username, at=when))
