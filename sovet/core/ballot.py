@@ -28,7 +28,6 @@ import numpy as np
 from sovet.core.acts import Act, act
 from sovet.core.council import CouncilState, Decision, Motion, decide, handles
 from sovet.core.errors import AlreadyVoted, BadChoice, BallotNotOpen, NotAMember, WrongState
-from sovet.count.majority import majority
 
 CHOICES = ("yes", "no", "abstain")
 Content = str | tuple[str, ...]
@@ -193,6 +192,9 @@ def outcome(
     at least that fraction of them. Abstentions do not count there. The counting itself is
     `sovet.count.majority`, the same engine `sovet tally` and a recount use.
     """
+    # Imported here: sovet.count reaches sovet.core.errors, which loads this package.
+    from sovet.count.majority import majority
+
     num, den = threshold
     decided = majority(
         yes, no, abstain,

@@ -29,20 +29,28 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import BinaryIO, TextIO, cast
+from typing import BinaryIO, NamedTuple, TextIO, cast
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from sovet.core.errors import RuleError
 from sovet.count.profile import Profile
+from sovet.count.sums import exact_sum_by, sum_by_key
 
 __all__ = ["BltError", "aggregate", "read_blt", "write_blt"]
 
 # Ballot lines are parsed in pieces of about this many bytes, so the temporary arrays stay
-# small next to the ballot matrix however large the file.
-_CHUNK = 1 << 18
+# small next to the ballot matrix however large the file. 32 KB keeps a piece's work arrays
+# (about 20 bytes a byte) in a core's cache; measured fastest of 16 KB to 256 KB from
+# 10,000 to 1,000,000 ballots (bench/count.py), the Python cost per piece included.
+_CHUNK = 1 << 15
+
+_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
 
 _END_LINE = re.compile(rb"\n[ \t]*0[ \t]*\r?(?:\n|$)")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -112,17 +120,20 @@ class _Reader:
     def read(self) -> Profile:
         self.read_header()
         start, start_line = self.pos, self.line
-        span = self.quick_end(start) or self.end(start)
         fast = None
+        span = (start - 1, start)
         if not self.nicks:
-            fast = _parse_numeric(memoryview(self.data)[start : max(span[0], start)], self.ncand)
+            for span in self.ends(start):
+                fast = _parse_numeric(self.data, start, max(span[0], start), self.ncand)
+                if fast is not None:
+                    break
         if fast is None:
             # The line-by-line reader names the line and the fault; it also reads nicknames.
             span = self.end(start)
             region = self.data[start : max(span[0], start)]
-            fast = self.read_ballots_by_line(region, start_line)
-        rankings, weights = fast
-        end_line = start_line + self.data.count(b"\n", start, span[0] + 1) + 1
+            fast = (*self.read_ballots_by_line(region, start_line), region.count(b"\n"))
+        rankings, weights, breaks = fast
+        end_line = start_line + breaks + (2 if span[0] >= start else 1)
         self.pos = span[1]
         self.line = end_line
         names, title = self.read_names()
@@ -222,12 +233,37 @@ class _Reader:
             )
         return m.start(), m.end()
 
+    def ends(self, start: int) -> Iterator[tuple[int, int]]:
+        """Where the ballots may end, most likely first, for the NumPy reader to try.
+
+        A ballot line starts with its weight, never 0, so the end is the first line that is
+        "0" alone. The last such line in the file is found at once by searching backwards,
+        and it is the end unless the names or the title are followed by another "0" line;
+        then the region it closes holds the true end line, a lone 0 that the NumPy reader
+        refuses, and the next guess, by a forward search, is tried.
+        """
+        data, lo = self.data, max(start - 1, 0)
+        found = None
+        at = data.rfind(b"\n0", lo)
+        for _ in range(4):  # a few lines starting with 0 after the end, then give up
+            if at < 0:
+                break
+            stop = data.find(b"\n", at + 2)
+            stop = len(data) if stop < 0 else stop + 1
+            if not data[at + 2 : stop].strip():
+                found = (at, stop)
+                yield found
+                break
+            at = data.rfind(b"\n0", lo, at)
+        forward = self.quick_end(start)  # only if the guess above did not parse
+        if forward is not None and forward != found:
+            yield forward
+
     def quick_end(self, start: int) -> tuple[int, int] | None:
         """`end` by a plain byte search for a line starting '0', or None to let `end` look.
 
-        A ballot line starts with its weight, never 0, so the first line starting with '0'
-        and nothing else is the end; an end line indented with blanks is left to `end` (and
-        if this guess is wrong, the ballots will not parse and `end` decides).
+        An end line indented with blanks is left to `end` (and if this guess is wrong, the
+        ballots will not parse and `end` decides).
         """
         at = self.data.find(b"\n0", max(start - 1, 0))
         while at >= 0:
@@ -253,6 +289,9 @@ class _Reader:
             if not w.isdigit() or int(w) < 1:
                 raise BltError(line, f"a ballot line starts with its weight, a positive whole "
                                      f"number, not {w!r}")
+            if int(w) >= 2**62:
+                raise BltError(line, f"the weight {w} is more ballots than can be counted: "
+                                     f"a weight must be below 2**62")
             if toks[-1] != "0":
                 raise BltError(line, "a ballot line must end with 0")
             ranking: list[int] = []
@@ -322,159 +361,268 @@ def _name(line: str) -> str:
 
 
 def _parse_numeric(
-    region: memoryview, ncand: int
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]] | None:
-    """Parse plain numeric ballot lines with NumPy into aggregated rankings, or return None.
+    data: bytes, begin: int, finish: int, ncand: int
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64], int] | None:
+    """Parse the ballot lines `data[begin:finish]` with NumPy into aggregated rankings, or None.
 
-    None lets the slow path explain, line by line: the region holds a character other than
-    digits and blanks, a line that is not `weight prefs... 0`, a weight below 1, or a
-    candidate number out of range. The bytes are read in pieces; each ranking is kept as one
-    integer key (its candidates as digits in base C+1) when that fits in 63 bits, so memory
-    stays near the number of ballots times 8 bytes, and the keys are aggregated at the end.
+    Returns the distinct rankings (sorted), their total weights, and the number of line
+    breaks in the region. None lets the line-by-line reader explain: the region holds a
+    character other than digits and blanks, a line that is not `weight prefs... 0`, a weight
+    below 1, or a candidate number out of range.
+
+    How it works, without a Python loop over lines or ballots:
+
+    1. The bytes are cut into pieces of about `_CHUNK` bytes at line ends, so every temporary
+       array stays small (and in cache) however large the file.
+    2. In each piece (`_parse_block`), the ends of the runs of digits are found by one
+       comparison of each byte with the next and one `flatnonzero`; each run's value is its
+       last digit plus, for the few runs longer than one digit, the digits before it. A run
+       of value 0 closes a ballot; the run after it is the next ballot's weight. That every
+       line holds exactly one ballot is checked from the byte after each run (a line break
+       must follow every closing 0 and no other run); files with CRLF, padding or blank
+       lines take a slower vectorised check of the same rule.
+    3. The preferences of all the piece's ballots are gathered at once into a matrix: row i
+       is the window of `depth` runs after ballot i's weight, blanked past its preferences.
+       Each row is packed into one integer key, `bits` bits per preference, the first
+       preference most significant, so that sorting keys sorts rankings lexicographically;
+       the packing is a matrix-vector product, and a second one tells whether any ranking
+       repeats a candidate.
+    4. The keys of all pieces are aggregated by one sort (`np.unique`, or argsort and
+       `np.add.reduceat` when weights differ) and unpacked back into rows; only if some
+       ranking repeats a candidate are the rows cut at the repeat (`_cut_repeats`), which
+       may merge rows again.
+
+    When a piece's rankings are too long for one key (more than `52 // bits` preferences:
+    large C, or repeated candidates), that piece yields its matrix instead and everything
+    goes through `aggregate`.
     """
-    keyed = ncand * np.log2(ncand + 1) < 62
-    pieces: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
-    matrices: list[tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]]] = []
-    n = len(region)
-    start = 0
-    buf = np.frombuffer(region, dtype=np.uint8)
-    while start < n:
-        end = min(start + _CHUNK, n)
-        if end < n:
-            nl = bytes(region[end : min(end + 65536, n)]).find(b"\n")
-            while nl < 0 and end < n:
-                end = min(end + 65536, n)
-                nl = bytes(region[end : min(end + 65536, n)]).find(b"\n")
-            end = n if nl < 0 else end + nl + 1
-        block = _parse_block(buf[start:end], ncand, keyed)
+    # Up to 15 candidates, nibbles (which unpack fastest); else as few bits as C needs.
+    bits = 4 if ncand <= 15 else ncand.bit_length()
+    slots = 52 // bits
+    blocks: list[_Block] = []
+    buf = np.frombuffer(data, dtype=np.uint8)
+    start = begin
+    while start < finish:
+        end = min(start + _CHUNK, finish)
+        if end < finish:
+            nl = data.find(b"\n", end, finish)
+            end = finish if nl < 0 else nl + 1
+        block = _parse_block(buf[start:end], ncand, bits, slots)
         if block is None:
             return None
-        if block[0].dtype == np.int64:
-            pieces.append((block[0].astype(np.int64), block[1]))
-        else:
-            matrices.append((block[0].astype(np.int16), block[1]))
+        blocks.append(block)
         start = end
-    if matrices or not keyed:
+    lines = sum(b.lines for b in blocks)
+    if not blocks:
+        rankings, weights = aggregate(np.full((0, 1), -1, np.int16), np.zeros(0, np.int64), ncand)
+        return rankings, weights, lines
+    depth = max(b.depth for b in blocks)
+    weights = np.concatenate([b.weights for b in blocks])
+    if any(b.keys is None for b in blocks):
         # Rankings too long for a key (they repeat someone, or C is large): rows, not keys.
-        rows = [*matrices, *(_decode(k, w, ncand) for k, w in pieces)]
-        if not rows:
-            return aggregate(np.full((0, 1), -1, dtype=np.int16), np.zeros(0, np.int64), ncand)
-        depth = max(r.shape[1] for r, _ in rows)
-        rankings = np.full((sum(r.shape[0] for r, _ in rows), depth), -1, dtype=np.int16)
+        rows = np.full((weights.size, max(depth, 1)), -1, dtype=np.int16)
         at = 0
-        for r, _ in rows:
-            rankings[at : at + r.shape[0], : r.shape[1]] = r
+        for b in blocks:
+            r = b.rows if b.rows is not None else _unpack(
+                cast(npt.NDArray[np.uint64], b.keys), bits, slots, b.depth)
+            rows[at : at + r.shape[0], : r.shape[1]] = r
             at += r.shape[0]
-        return aggregate(rankings, np.concatenate([w for _, w in rows]), ncand)
-    if not pieces:
-        return aggregate(np.full((0, 1), -1, dtype=np.int16), np.zeros(0, np.int64), ncand)
-    keys = np.concatenate([k for k, _ in pieces])
-    weights = np.concatenate([w for _, w in pieces])
-    uniq, totals = _sum_by_key(keys, weights)
-    rankings, totals = _decode(uniq, totals, ncand)
-    cut = _truncate_repeats(rankings, ncand)
+        rankings, weights = aggregate(rows, weights, ncand)
+        return rankings, weights, lines
+    keys = np.concatenate([cast(npt.NDArray[np.uint64], b.keys) for b in blocks])
+    uniq, totals = sum_by_key(keys, weights)
+    rankings = _unpack(uniq, bits, slots, depth)
+    cut = _cut_repeats(rankings, ncand) if any(b.repeats for b in blocks) else rankings
     if cut is not rankings:
-        return aggregate(cut, totals, ncand)
-    return rankings, totals
+        rankings, totals = aggregate(cut, totals, ncand)
+    return rankings, totals, lines
 
 
-def _sum_by_key(
-    keys: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The distinct keys, sorted, and the total weight of each."""
-    if np.all(weights == 1):
-        uniq, counts = np.unique(keys, return_counts=True)
-        return uniq, counts.astype(np.int64)
-    order = np.argsort(keys)
-    ks = keys[order]
-    at = np.nonzero(np.concatenate(([True], ks[1:] != ks[:-1])))[0]
-    return ks[at], np.add.reduceat(weights[order], at)
+class _Block(NamedTuple):
+    """One parsed piece: keys (or, when rankings are too long for keys, rows) and weights."""
+
+    keys: npt.NDArray[np.uint64] | None
+    rows: npt.NDArray[np.int16] | None
+    weights: npt.NDArray[np.int64]
+    depth: int  # the longest ranking in the piece
+    lines: int  # line breaks in the piece
+    repeats: bool  # whether a ranking may repeat a candidate
 
 
-def _decode(
-    keys: npt.NDArray[np.int64], weights: npt.NDArray[np.int64], ncand: int
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]]:
-    """Rankings back from keys of `ncand` base-(C+1) digits, first preference highest."""
-    base = ncand + 1
-    out = np.empty((keys.size, ncand), dtype=np.int16)
-    rest = keys.copy()
-    for j in range(ncand - 1, -1, -1):
-        out[:, j] = rest % base - 1
-        rest //= base
-    used = int((out >= 0).sum(axis=1).max()) if keys.size else 0
-    return np.ascontiguousarray(out[:, : max(used, 1)]), weights
+def _unpack(
+    keys: npt.NDArray[np.uint64], bits: int, slots: int, depth: int
+) -> npt.NDArray[np.int16]:
+    """Rankings (0-based, -1 after the end) back from keys packed by `_parse_block`."""
+    n = keys.size
+    if depth == 0:
+        return np.full((n, 1), -1, dtype=np.int16)
+    if bits == 4:
+        # Nibbles to bytes with two masks, then one reversed view: preference j is nibble
+        # depth-1-j once the unused slots are shifted out.
+        k = keys >> np.uint64(4 * (slots - depth))
+        nibbles = np.empty((n, 16), dtype=np.uint8)
+        nibbles[:, 0::2] = (k & _NIBBLES).view(np.uint8).reshape(n, 8)
+        nibbles[:, 1::2] = ((k >> np.uint64(4)) & _NIBBLES).view(np.uint8).reshape(n, 8)
+        out = nibbles[:, depth - 1 :: -1].astype(np.int16)
+    else:
+        shifts = (bits * np.arange(slots - 1, slots - 1 - depth, -1)).astype(np.uint64)
+        out = ((keys[:, None] >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int16)
+    out -= 1
+    return out
 
 
 def _parse_block(
-    b: npt.NDArray[np.uint8], ncand: int, keyed: bool
-) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.int16], npt.NDArray[np.int64]] | None:
-    """One piece of whole lines: (keys, weights) when `keyed` allows, else (rankings, weights)."""
-    d = b - np.uint8(48)  # digits become 0..9, everything else wraps above 9
+    b: npt.NDArray[np.uint8], ncand: int, bits: int, slots: int
+) -> _Block | None:
+    """One piece of whole ballot lines (steps 2 and 3 of `_parse_numeric`), or None."""
+    n = b.size
+    # Byte arrays with a margin in front, so that "the byte before" is a plain index.
+    shifted = np.full(n + 2, 255, dtype=np.uint8)
+    d = np.subtract(b, 48, out=shifted[2:])  # digits become 0..9, other bytes wrap above 9
     digit = d < 10
-    blank = (b == 32) | (b == 10) | (b == 13) | (b == 9)
-    if not np.all(digit | blank):
-        return None
-    isdig = np.zeros(b.size + 2, dtype=np.int8)  # padded with a non-digit at each end
-    isdig[1:-1] = digit
-    begins = (isdig[1:-1] - isdig[:-2]) == 1
-    starts = np.nonzero(begins)[0]
-    if starts.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    vals = d[starts].astype(np.int64)
-    # Tokens longer than one digit are few (weights, candidates above 9): extend them.
-    k = 1
-    longer = np.nonzero(begins & (isdig[2:] != 0))[0]
-    idx = np.searchsorted(starts, longer)
-    while idx.size:
-        if k >= 15:
+    newline = np.zeros(n + 1, dtype=bool)  # one more: "the byte after" the piece's end
+    np.equal(b, 10, out=newline[:n])
+    lines = int(np.count_nonzero(newline))
+    if int(np.count_nonzero(digit)) + lines + int(np.count_nonzero(b == 32)) != n:
+        blank = (b == 32) | newline[:n] | (b == 13) | (b == 9)
+        if not np.all(digit | blank):
             return None
-        vals[idx] = vals[idx] * 10 + d[starts[idx] + k]
+    # A run of digits ends where a digit is followed by a non-digit (or the piece's end).
+    ends = np.empty(n + 1, dtype=bool)
+    ends[0] = False
+    ends[n] = digit[-1] if n else False
+    np.greater(digit[:-1], digit[1:], out=ends[1:n])
+    stops = np.flatnonzero(ends)  # one past each run's last digit
+    ntok = stops.size
+    if ntok == 0:
+        return _Block(np.zeros(0, np.uint64), None, np.zeros(0, np.int64), 0, lines, False)
+    # Values in float64, exact to 15 digits, so that the preferences go straight into the
+    # matrix products below; `slots` zeros after them for the window in step 3.
+    vals = np.zeros(ntok + slots, dtype=np.float64)
+    vals[:ntok] = shifted[1:][stops]  # each run's last digit (`shifted[i + 2]` is `d[i]`)
+    several = np.flatnonzero(shifted[stops] < 10)  # the few runs of several digits
+    more, k = several, 1
+    while more.size:
+        if k >= 15:
+            return None  # a number too long to hold exactly: the slow path names the line
+        vals[more] += shifted[stops[more] + 1 - k] * 10.0**k
         k += 1
-        idx = idx[isdig[starts[idx] + k + 1] != 0]
-    zeros = np.nonzero(vals == 0)[0]
-    if zeros.size == 0 or zeros[-1] != vals.size - 1:
+        more = more[shifted[stops[more] + 1 - k] < 10]
+    if several.size and not vals[several].all():
+        return None  # "00" is neither a weight, a candidate nor the closing 0
+    zeros = np.flatnonzero(vals[:ntok] == 0)  # the closing 0s
+    if zeros.size == 0 or zeros[-1] != ntok - 1:
         return None
     first = np.empty_like(zeros)
     first[0] = 0
     first[1:] = zeros[:-1] + 1
-    # A ballot's weight is its first token; a zero there would be an end line or a bad weight.
-    if np.any(first == zeros):
-        return None
-    # Every ballot is exactly one line: no line break inside a ballot, one between ballots.
-    newlines = np.nonzero(b == 10)[0]
-    line_first = np.searchsorted(newlines, starts[first])
-    line_zero = np.searchsorted(newlines, starts[zeros])
-    if np.any(line_first != line_zero) or np.any(line_first[1:] == line_zero[:-1]):
-        return None
-    weights = vals[first]
-    vals[first] = 0  # from here on only preferences (and the closing zeros) are non-zero
-    if vals.max() > ncand:
-        return None
     nprefs = zeros - first - 1
-    pos = np.arange(vals.size) - np.repeat(first, nprefs + 2)  # 0 the weight, 1.. the prefs
-    if keyed and int(nprefs.max()) <= ncand:
-        # key = sum of candidate x base**(C - position): first preference most significant.
-        power = (ncand + 1) ** np.arange(ncand, -1, -1, dtype=np.uint64)
-        contrib = vals.astype(np.uint64) * power[np.minimum(pos, ncand)]
-        # Sums wrap modulo 2**64 in the running total, but each difference is a key < 2**63.
-        total = np.cumsum(contrib, dtype=np.uint64)
-        keys = (total[zeros] - total[first]).view(np.int64)
-        return keys, weights
+    if int(nprefs.min()) < 0:
+        return None  # a weight of 0, or a line that is only "0"
+    if not _one_ballot_per_line(digit, newline, lines, stops, vals, zeros):
+        return None
+    weights = vals[first].astype(np.int64)
     depth = int(nprefs.max())
-    rankings = np.full((first.size, max(depth, 1)), -1, dtype=np.int16)
-    is_pref = (pos > 0) & (vals > 0)
-    ballot = np.repeat(np.arange(first.size), nprefs + 2)
-    rankings[ballot[is_pref], pos[is_pref] - 1] = (vals[is_pref] - 1).astype(np.int16)
-    return rankings, weights
+    if depth == 0:
+        return _Block(np.zeros(first.size, np.uint64), None, weights, 0, lines, False)
+    if depth > slots:
+        # Rankings too long for a key (they repeat someone): rows, each read from its first
+        # preference on and held at its closing 0 past its end.
+        at = (first + 1)[:, None] + np.arange(depth)
+        np.minimum(at, zeros[:, None], out=at)
+        prefs = vals[at]
+        if prefs.max() > ncand:
+            return None
+        rows = prefs.astype(np.int16)
+        rows -= 1
+        return _Block(None, rows, weights, depth, lines, True)
+    # Row i is the window of `depth` tokens after its weight, blanked past its preferences.
+    prefs = sliding_window_view(vals, depth)[first + 1]
+    prefs *= _blank_after(depth)[nprefs]
+    if prefs.max() > ncand:
+        return None
+    # Packing and the repeat test are two matrix-vector products (BLAS) in float64, exact
+    # because every partial sum is an integer below 2**53.
+    keys = (prefs @ 2.0 ** (bits * np.arange(slots - 1, slots - 1 - depth, -1))).astype(
+        np.uint64)
+    repeats = True  # unknown: `_cut_repeats` looks on the distinct rankings
+    if ncand <= 40:
+        # A row's sum of 2**c over its candidates c (each blank adds 2**0, taken off again)
+        # has one bit per preference exactly when no candidate repeats (see `_cut_repeats`).
+        sums = (np.exp2(prefs, out=prefs) @ np.ones(depth)).astype(np.uint64)
+        sums -= (depth - nprefs).astype(np.uint64)
+        repeats = not np.array_equal(np.bitwise_count(sums), nprefs)
+    return _Block(keys, None, weights, depth, lines, repeats)
 
 
-def _truncate_repeats(rankings: npt.NDArray[np.int16], ncand: int) -> npt.NDArray[np.int16]:
-    """End each ranking just before its first repeated candidate."""
+@cache
+def _blank_after(depth: int) -> npt.NDArray[np.float64]:
+    """Row k: k ones, then zeros (a ranking of k preferences in a window of `depth`)."""
+    return (np.arange(depth) < np.arange(depth + 1)[:, None]).astype(np.float64)
+
+
+def _one_ballot_per_line(
+    digit: npt.NDArray[np.bool_],
+    newline: npt.NDArray[np.bool_],
+    lines: int,
+    stops: npt.NDArray[np.intp],
+    vals: npt.NDArray[np.float64],
+    zeros: npt.NDArray[np.intp],
+) -> bool:
+    """Whether a line break follows every closing 0 but the piece's last, and no other run.
+
+    `newline` has one more entry than the piece (False), for the run that ends the piece.
+    """
+    after = newline[stops]  # whether the byte right after each run is a line break
+    closing = after[zeros]
+    if int(np.count_nonzero(after)) == lines and closing[:-1].all():
+        # Every line break sits right after a run (none is left over for a blank line, a
+        # padded end or a CRLF), a break follows every closing 0 but the piece's last, and
+        # no other run: then each line holds exactly one ballot.
+        return int(np.count_nonzero(closing)) == lines
+    # Padding, CRLF or blank lines: for each line break, the run before it.
+    begins = np.empty(digit.size, dtype=bool)
+    begins[0] = digit[0]
+    np.greater(digit[1:], digit[:-1], out=begins[1:])
+    before = np.searchsorted(np.flatnonzero(begins), np.flatnonzero(newline)) - 1
+    before = before[before >= 0]
+    if before.size and vals[before].any():
+        return False  # a line break inside a ballot
+    inner = before[before < stops.size - 1]  # not the piece's last run
+    distinct = int(inner.size > 0) + int(np.count_nonzero(inner[1:] != inner[:-1]))
+    return distinct == zeros.size - 1
+
+
+def _cut_repeats(rankings: npt.NDArray[np.int16], ncand: int) -> npt.NDArray[np.int16]:
+    """End each ranking just before its first repeated candidate (`rankings` if none does).
+
+    The rows that repeat someone are found without sorting: with C <= 63 each candidate is
+    one bit of a word, and a row's sum of its candidates' bits has as many bits set as the
+    row has preferences exactly when no candidate repeats (adding a bit already set carries,
+    which loses at least one set bit, even if the sum wraps).
+    """
     n, depth = rankings.shape
     if depth < 2 or n == 0:
         return rankings
-    s = np.sort(rankings, axis=1)
-    bad = np.nonzero(((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any(axis=1))[0]
+    if ncand > 63:
+        s = np.sort(rankings, axis=1)
+        bad = np.flatnonzero(((s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)).any(axis=1))
+    else:
+        nprefs = np.count_nonzero(rankings >= 0, axis=1)
+        if ncand <= 15 and depth <= 16:
+            # 16 lanes of 32 bits (candidate bits 0..14): two lanes to a 64-bit word, added
+            # in halves; no lane can overflow, so the two lanes' sum is the row's sum.
+            word = np.zeros((n, 16), dtype=np.uint32)
+            word[:, :depth] = (np.uint32(1) << (rankings + 1).astype(np.uint32)) >> np.uint32(1)
+            pairs = word.view(np.uint64)
+            pairs = pairs[:, :4] + pairs[:, 4:]
+            pairs = pairs[:, :2] + pairs[:, 2:]
+            both = pairs[:, 0] + pairs[:, 1]
+            total = (both & np.uint64(0xFFFFFFFF)) + (both >> np.uint64(32))
+        else:
+            bit = (np.uint64(1) << (rankings + 1).astype(np.uint64)) >> np.uint64(1)
+            total = bit.sum(axis=1, dtype=np.uint64)
+        bad = np.flatnonzero(np.bitwise_count(total) != nprefs)
     if bad.size == 0:
         return rankings
     out = rankings.copy()
@@ -526,24 +674,13 @@ def aggregate(
             rest //= base
     else:
         distinct, inverse = np.unique(rankings, axis=0, return_inverse=True)
-        total = _exact_sum_by(inverse.reshape(-1), weights, distinct.shape[0])
+        total = exact_sum_by(inverse.reshape(-1), weights, distinct.shape[0])
         distinct = np.ascontiguousarray(distinct, dtype=np.int16)
     # Repeats are looked for on the distinct rankings only; cutting them may merge rows.
-    cut = _truncate_repeats(distinct, ncand)
+    cut = _cut_repeats(distinct, ncand)
     if cut is not distinct:
         return aggregate(cut, total, ncand)
     return distinct, total
-
-
-def _exact_sum_by(
-    groups: npt.NDArray[np.intp], values: npt.NDArray[np.int64], n: int
-) -> npt.NDArray[np.int64]:
-    """Sum int64 `values` by group, exactly (bincount alone adds in float64)."""
-    lo = values & 0xFFFFFF
-    hi = values >> 24
-    s_lo = np.bincount(groups, weights=lo, minlength=n).astype(np.int64)
-    s_hi = np.bincount(groups, weights=hi, minlength=n).astype(np.int64)
-    return s_hi * (1 << 24) + s_lo
 
 
 def write_blt(profile: Profile, file: str | os.PathLike[str] | TextIO | BinaryIO) -> None:

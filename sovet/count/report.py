@@ -155,6 +155,16 @@ def stage_table(
             for i in shown
         ),
     )
+    if any(r.lost for r in result.rounds):
+        # Scottish STV's truncated transfer values: the value no one is credited with, shown
+        # in full (it is a few hundred-thousandths, which two places would hide).
+        table.add_row(
+            Text("lost to truncation", style="italic"),
+            *(
+                Text(format_votes(result.rounds[i].lost, scale), style="italic")
+                for i in shown
+            ),
+        )
     if any(r.quota is not None for r in result.rounds):
         label = "majority" if result.method == "irv" else "quota"
         table.add_row(

@@ -46,6 +46,10 @@ class Round:
     elected: tuple[int, ...] = ()
     excluded: tuple[int, ...] = ()
     note: str = ""
+    # Value lost to truncation so far, at `scale` (Scottish STV: transfer values truncated
+    # to five places; no one is credited with the remainder). Always votes + exhausted +
+    # lost == the ballots at `scale` for a method that keeps every vote whole.
+    lost: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ def result_to_json(result: Result) -> dict[str, object]:
     `elected` lists the elected candidates' names as the ballots spell them, in order of
     election; `elected_positions` gives the same as 0-based positions in `candidates`, which
     is also how rounds, ties, `ranking` and `matrix` refer to candidates. Votes are integers at
-    `scale` (a vote of 1.5 at scale 10**5 is written 150000).
+    `scale` (a vote of 1.5 at scale 10**5 is written 150000); each round's `lost` is the value
+    lost to truncation so far, also at `scale`.
     """
     return {
         "format": RESULT_FORMAT,
@@ -101,6 +106,7 @@ def result_to_json(result: Result) -> dict[str, object]:
                 "elected": list(r.elected),
                 "excluded": list(r.excluded),
                 "note": r.note,
+                "lost": r.lost,
             }
             for r in result.rounds
         ],
@@ -154,6 +160,7 @@ def _field(data: dict[str, object], key: str, where: str) -> object:
 def result_from_json(data: dict[str, object]) -> Result:
     """Read back a dict written by `result_to_json`.
 
+    A round without `lost` (a record written before the field existed) reads as lost 0.
     Raises `ResultFormatError` naming the first missing or mistyped field.
     """
     if not isinstance(data, dict):
@@ -186,6 +193,8 @@ def result_from_json(data: dict[str, object]) -> Result:
                 elected=_ints(_field(r, "elected", where), f"{where}.elected"),
                 excluded=_ints(_field(r, "excluded", where), f"{where}.excluded"),
                 note=_str(_field(r, "note", where), f"{where}.note"),
+                # Records written before `lost` existed lack it: nothing was lost there.
+                lost=int(_int(r.get("lost", 0), f"{where}.lost") or 0),
             )
         )
     ties = []

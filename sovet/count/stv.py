@@ -17,10 +17,11 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from sovet.count.blt import _sum_by_key, aggregate
+from sovet.count.blt import aggregate
 from sovet.count.lot import Lot
 from sovet.count.profile import Profile
 from sovet.count.result import CountError, Result, Round, Tie
+from sovet.count.sums import exact_sum_by, sum_by_key
 
 __all__ = ["MEEK_SCALE", "SCOTTISH_SCALE", "meek", "stv_scottish"]
 
@@ -29,17 +30,6 @@ MEEK_SCALE = 10**9
 
 _HOPEFUL, _PENDING, _ELECTED, _EXCLUDED, _WITHDRAWN = 0, 1, 2, 3, 4
 _MAX_SCOTTISH_BALLOTS = 9 * 10**8
-
-
-def _exact_sum_by(
-    groups: npt.NDArray[np.intp], values: npt.NDArray[np.int64], n: int
-) -> npt.NDArray[np.int64]:
-    """Sum non-negative int64 `values` by group exactly (bincount alone adds in float64)."""
-    lo = values & 0xFFFFFF
-    hi = values >> 24
-    s_lo = np.bincount(groups, weights=lo, minlength=n).astype(np.int64)
-    s_hi = np.bincount(groups, weights=hi, minlength=n).astype(np.int64)
-    return s_hi * (1 << 24) + s_lo
 
 
 def _check(profile: Profile, seats: int | None) -> int:
@@ -57,6 +47,18 @@ def _check(profile: Profile, seats: int | None) -> int:
     if r.size and (int(r.max()) >= n or int(r.min()) < -1):
         raise CountError("a ranking names a candidate that is not in the election")
     return seats
+
+
+def _sum_by(
+    groups: npt.NDArray[np.intp], values: npt.NDArray[np.int64], n: int
+) -> npt.NDArray[np.int64]:
+    """Sum non-negative int64 `values` by group, exactly when their total is below 2**53.
+
+    `bincount` adds in float64, which is exact while every partial sum is an integer below
+    2**53; Scottish STV's sums are at most ballots x 10**5 (`_MAX_SCOTTISH_BALLOTS` keeps
+    that below 10**14).
+    """
+    return np.bincount(groups, weights=values, minlength=n).astype(np.int64)
 
 
 def _matrix(profile: Profile) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]]:
@@ -110,7 +112,8 @@ def stv_scottish(
     - Rule 48: the surplus of an elected candidate is transferred by sorting all the papers the
       candidate holds to their next available preference; each paper's transfer value is
       surplus x its value / the candidate's votes, truncated to five decimal places (48(3)).
-      The truncation loss is not credited to anyone and is reported in each stage's note.
+      The truncation loss is not credited to anyone; each stage's `Round.lost` is the loss so
+      far, so that votes + exhausted + lost is the number of ballots at every stage.
     - Rule 49: the largest surplus first; equal surpluses go by the most recent preceding
       stage at which the candidates' votes differed (the higher first), then by lot.
     - Rules 50-51: with no surplus to transfer, the candidate with the fewest votes is
@@ -128,60 +131,74 @@ def stv_scottish(
     seats = _check(profile, seats)
     ncand = len(profile.candidates)
     scale = SCOTTISH_SCALE
-    ranks, counts = _matrix(profile)
-    nrows = ranks.shape[0]
-    status = np.full(ncand + 1, _HOPEFUL, dtype=np.int8)
-    status[ncand] = _EXCLUDED  # the column of -1 (no further preference) maps here
-    for c in profile.withdrawn:
-        status[c] = _WITHDRAWN
-    ranks_ix = np.where(ranks < 0, ncand, ranks).astype(np.int16)  # -1 becomes `ncand`
-
-    pos = np.zeros(nrows, dtype=np.intp)
-    value = np.full(nrows, scale, dtype=np.int64)  # each paper's value, at 10**5
-    hold = ranks_ix[:, 0].astype(np.intp)  # who holds each row's papers (`ncand`: nobody)
-
-    def advance(sel: npt.NDArray[np.intp]) -> None:
-        """Move the papers of rows `sel` on to their next continuing candidate (or exhaust)."""
-        while sel.size:
-            pos[sel] += 1
-            cand = ranks_ix[sel, pos[sel]]
-            hold[sel] = cand
-            # A ranking's first -1 ends it (the closing column guarantees there is one).
-            sel = sel[(status[cand] != _HOPEFUL) & (cand != ncand)]
-
-    first_withdrawn = np.nonzero(status[hold] == _WITHDRAWN)[0]
-    advance(first_withdrawn)
+    ranks, counts = profile.rankings, profile.weights.astype(np.int64, copy=False)
     total = int(counts.sum())
     if total > _MAX_SCOTTISH_BALLOTS:
+        # Every sum below is at most ballots x 10**5 and must be exact in float64 (2**53);
         # value x surplus must fit 64 bits: 10**5 x (ballots x 10**5) < 2**63.
         raise CountError(f"{total} ballots are more than Scottish STV counts exactly here "
                          f"(at most {_MAX_SCOTTISH_BALLOTS})")
+    nrows, depth = ranks.shape
+    state = [_WITHDRAWN if c in profile.withdrawn else _HOPEFUL for c in range(ncand)]
+
+    # Papers are moved on a flat copy of the rankings shifted by one (0: the ranking has
+    # ended) with a closing column of 0s, so that moving on never runs past a row.
+    width = depth + 1
+    flat = np.zeros((nrows, width), dtype=np.int16)
+    np.add(ranks, 1, out=flat[:, :depth])
+    flat = flat.ravel()
+    cursor = np.arange(0, nrows * width, width)  # where each row's papers are in `flat`
+    value = np.full(nrows, scale, dtype=np.int64)  # each paper's value, at 10**5
+    hold = flat[::width].copy()  # who holds each row's papers, + 1 (0: nobody)
+    # Whether a paper passes over the candidate it reaches (+ 1): all but the hopefuls, and
+    # not the end of the ranking.
+    skip = np.array([False] + [x != _HOPEFUL for x in state], dtype=bool)
+
+    def advance(sel: npt.NDArray[np.intp]) -> None:
+        """Move the papers of rows `sel` on to their next continuing candidate (or exhaust)."""
+        at = cursor[sel] + 1
+        cand = flat[at]
+        going = np.flatnonzero(skip[cand])  # those that reached someone to pass over
+        while going.size:
+            step = at[going] + 1
+            at[going] = step
+            reached = flat[step]
+            cand[going] = reached
+            going = going[skip[reached]]
+        cursor[sel] = at
+        hold[sel] = cand
+
+    if profile.withdrawn:
+        advance(np.flatnonzero(skip[hold]))
     quota = (total // (seats + 1) + 1) * scale  # rule 46
-    votes = _exact_sum_by(hold, value * counts, ncand + 1)
-    exhausted = int(votes[ncand])
-    votes[ncand] = 0
+    # Every paper is worth `scale` at first: count rows by weight, then scale.
+    tally = _sum_by(hold, counts, ncand + 1) * scale  # [0]: exhausted; [c + 1]: candidate c
+    exhausted = int(tally[0])
+    votes = tally[1:]
     lost = 0
-    history: list[npt.NDArray[np.int64]] = [votes[:ncand].copy()]
+    # The stage logic runs on Python lists of C numbers; NumPy only moves the papers.
+    now: list[int] = votes.tolist()
+    history: list[list[int]] = [now]
     rounds: list[Round] = [
-        Round(number=1, action="first preferences", subject=None,
-              votes=tuple(int(v) for v in votes[:ncand]), transfers=(0,) * ncand,
-              exhausted=exhausted, quota=quota, note=_lost_note(0))
+        Round(number=1, action="first preferences", subject=None, votes=tuple(now),
+              transfers=(0,) * ncand, exhausted=exhausted, quota=quota)
     ]
     elected: list[int] = []
     ties = _Tiebreak(lot, tie_order)
 
-    def vacancies() -> int:
-        return seats - len(elected)
+    def set_status(c: int, to: int) -> None:
+        state[c] = to
+        skip[c + 1] = to != _HOPEFUL
 
     def hopefuls() -> list[int]:
-        return [c for c in range(ncand) if status[c] == _HOPEFUL]
+        return [c for c in range(ncand) if state[c] == _HOPEFUL]
 
     def stage_tie(among: list[int], *, highest: bool) -> int:
         """Rules 49(2)-(3) and 51(2): the most recent preceding stage where they differed."""
         if len(among) == 1:
             return among[0]
         for past in reversed(history):
-            vals = [int(past[c]) for c in among]
+            vals = [past[c] for c in among]
             best = max(vals) if highest else min(vals)
             at = [c for c, v in zip(among, vals, strict=True) if v == best]
             if len(at) == 1:
@@ -190,9 +207,9 @@ def stv_scottish(
 
     def elect_quota_holders() -> None:
         """Rule 47: those at or over the quota, the highest first."""
-        newly = sorted((c for c in hopefuls() if votes[c] >= quota), key=lambda c: (-votes[c], c))
+        newly = sorted((c for c in hopefuls() if now[c] >= quota), key=lambda c: (-now[c], c))
         for c in newly:
-            status[c] = _PENDING
+            set_status(c, _PENDING)
             elected.append(c)
         if newly:
             last = rounds[-1]
@@ -200,64 +217,59 @@ def stv_scottish(
 
     while True:
         elect_quota_holders()
-        if vacancies() <= 0 or len(hopefuls()) <= vacancies():
+        if seats - len(elected) <= 0 or len(hopefuls()) <= seats - len(elected):
             break
-        pending = [c for c in range(ncand) if status[c] == _PENDING]
-        before = votes[:ncand].copy()
+        pending = [c for c in range(ncand) if state[c] == _PENDING]
         excluded: tuple[int, ...] = ()
         if pending:
-            high = max(int(votes[c]) for c in pending)
-            subject = stage_tie([c for c in pending if votes[c] == high], highest=True)
-            status[subject] = _ELECTED
-            v = int(votes[subject])
+            high = max(now[c] for c in pending)
+            subject = stage_tie([c for c in pending if now[c] == high], highest=True)
+            set_status(subject, _ELECTED)
+            v = now[subject]
             surplus = v - quota
-            held = np.nonzero(hold == subject)[0]
+            held = np.flatnonzero(hold == subject + 1)
             # Rule 48(3): surplus x value / votes, truncated to five places, paper by paper.
             value[held] = value[held] * surplus // v
             action = "surplus"
-            moved = int((value[held] * counts[held]).sum())
+            moving = value[held] * counts[held]
+            lost += surplus - int(moving.sum())
             votes[subject] = quota
-            lost += surplus - moved
         else:
-            low = min(int(votes[c]) for c in hopefuls())
-            subject = stage_tie([c for c in hopefuls() if votes[c] == low], highest=False)
-            status[subject] = _EXCLUDED
-            held = np.nonzero(hold == subject)[0]
+            low = min(now[c] for c in hopefuls())
+            subject = stage_tie([c for c in hopefuls() if now[c] == low], highest=False)
+            set_status(subject, _EXCLUDED)
+            held = np.flatnonzero(hold == subject + 1)
             action = "exclusion"
             excluded = (subject,)
             votes[subject] = 0
+            moving = value[held] * counts[held]
         advance(held)
-        to = hold[held]
-        gained = _exact_sum_by(to, value[held] * counts[held], ncand + 1)
-        exhausted += int(gained[ncand])
-        votes[:ncand] += gained[:ncand]
-        history.append(votes[:ncand].copy())
+        gained = _sum_by(hold[held], moving, ncand + 1)
+        exhausted += int(gained[0])
+        votes += gained[1:]
+        before, now = now, votes.tolist()
+        history.append(now)
         rounds.append(Round(
-            number=len(rounds) + 1, action=action, subject=subject,
-            votes=tuple(int(x) for x in votes[:ncand]),
-            transfers=tuple(int(x) for x in votes[:ncand] - before),
-            exhausted=exhausted, quota=quota, excluded=excluded, note=_lost_note(lost)))
-        if vacancies() <= 0 or len(hopefuls()) <= vacancies():
+            number=len(rounds) + 1, action=action, subject=subject, votes=tuple(now),
+            transfers=tuple(x - y for x, y in zip(now, before, strict=True)),
+            exhausted=exhausted, quota=quota, excluded=excluded, lost=lost))
+        if seats - len(elected) <= 0 or len(hopefuls()) <= seats - len(elected):
             break
 
     # Rule 52: the continuing candidates fill the last vacancies without further transfer.
     rest = hopefuls()
-    if 0 < len(rest) <= vacancies():
+    if 0 < len(rest) <= seats - len(elected):
         for c in rest:
-            status[c] = _ELECTED
+            set_status(c, _ELECTED)
             elected.append(c)
         last = rounds[-1]
         rounds[-1] = _with(last, elected=last.elected + tuple(rest),
-                           note=last.note + "; rule 52: the continuing candidates fill the "
-                                            "last vacancies")
+                           note=(last.note + "; " if last.note else "")
+                           + "rule 52: the continuing candidates fill the last vacancies")
     return Result(
         method="scottish-stv", candidates=profile.candidates, seats=seats,
         elected=tuple(elected), rounds=tuple(rounds), scale=scale, ties=tuple(ties.ties),
         seed=lot.seed)
-
-
-def _lost_note(lost: int) -> str:
-    return f"lost to truncation so far: {lost}"
 
 
 def _with(r: Round, **changes: object) -> Round:
@@ -446,7 +458,7 @@ def _meek_paths(
     top = int(length.max()) if n else 0
     # Left-align: shorter paths get trailing zero digits, so every key has `top` digits.
     key *= (base ** np.arange(top + 1, dtype=np.int64))[top - length]
-    uniq, weights = _sum_by_key(key, counts)
+    uniq, weights = sum_by_key(key, counts)
     paths = np.empty((uniq.size, max(top, 1)), dtype=np.intp)
     paths[:, :] = ncand
     rest = uniq.copy()
@@ -493,7 +505,7 @@ def _meek_distribute(
     for j in range(paths.shape[1]):
         c = paths[:, j]
         keep = -((-w * kf[c]) // scale)  # w x kf, rounded up; w, kf <= 10**9 fit int64
-        votes += _exact_sum_by(c, keep * weights, ncand + 1)
+        votes += exact_sum_by(c, keep * weights, ncand + 1)
         w -= keep
     votes[ncand] = 0
     return votes

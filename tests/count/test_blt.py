@@ -116,6 +116,7 @@ def test_fast_and_line_by_line_readers_agree_across_chunk_boundaries(
         (b'2 1\n1 1 2 0\n0 1 0\n0\n"A"\n"B"\n"T"\n', 3, "positive whole number, not '0'"),
         (b'2 1\n1 1 2\n0\n"A"\n"B"\n"T"\n', 2, "must end with 0"),
         (b'2 1\nx 1 2 0\n0\n"A"\n"B"\n"T"\n', 2, "positive whole number, not 'x'"),
+        (b'2 1\n1 1 0\n' + b"9" * 20 + b' 1 0\n0\n"A"\n"B"\n"T"\n', 3, "more ballots than can"),
         (b'2 1\n1 1 0 2 0\n0\n"A"\n"B"\n"T"\n', 2, "0 closes a ballot line"),
         (b'2 1\n1 1 - 2 0\n0\n"A"\n"B"\n"T"\n', 2, "skipped preference"),
         (b'2 1\n1 1=2 0\n0\n"A"\n"B"\n"T"\n', 2, "'1=2' ranks candidates equally"),
@@ -214,3 +215,74 @@ def test_the_order_of_ballot_lines_does_not_matter(p: Profile, rnd: object) -> N
 def test_an_indented_end_line_is_found_even_with_a_0_line_after_the_title() -> None:
     p = read_blt(b'2 1\n3 1 0\n  0\n"A"\n"B"\n"Title"\n0\n')
     assert (p.candidates, p.title, p.total) == (("A", "B"), "Title", 3)
+
+
+# --- the NumPy reader refuses and accepts exactly what the line-by-line reader does --------
+
+good_pref = st.one_of(st.integers(1, 10).map(str), st.sampled_from(["07", "010"]))
+bad_token = st.sampled_from(["11", "12", "00", "0", "x", "1=2", "-", "99999", "0" * 20])
+weight = st.one_of(st.integers(1, 10**7).map(str),
+                   st.sampled_from(["100", "1000", "007", "9" * 15]))
+bad_weight = st.sampled_from(["0", "00", "000", "1" * 16, "x"])
+blank = st.sampled_from([" ", " ", "  ", "\t", " \t "])
+ending = st.sampled_from(["\n", "\n", "\n", "\r\n", "   \n", "\n\n"])
+
+
+@st.composite
+def ballot_lines(draw: st.DrawFn) -> str:
+    """Ballot lines, in the layouts real files use; half the time with one fault somewhere."""
+    lines: list[tuple[str, str, list[str], str]] = []
+    for _ in range(draw(st.integers(1, 12))):
+        prefs = draw(st.lists(good_pref, max_size=12))  # a repeat now and then, past C too
+        words = [draw(weight), *prefs, "0"]
+        lead = draw(st.sampled_from(["", "", " "]))
+        lines.append((lead, draw(blank), words, draw(ending)))
+    if draw(st.booleans()):
+        words = lines[draw(st.integers(0, len(lines) - 1))][2]
+        fault = draw(st.sampled_from(["token", "weight", "closing", "split", "join"]))
+        if fault == "token":
+            words.insert(draw(st.integers(1, len(words) - 1)), draw(bad_token))
+        elif fault == "weight":
+            words[0] = draw(bad_weight)
+        elif fault == "closing":
+            words[-1] = draw(st.sampled_from(["00", "", "x"]))
+        elif fault == "split" and len(words) > 2:
+            words.insert(draw(st.integers(1, len(words) - 1)), "\n")
+        else:
+            words.extend([draw(weight), "1", "0"])  # two ballots on one line
+    return "".join(lead + sep.join(w for w in words if w) + end for lead, sep, words, end in lines)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ballot_lines(), st.sampled_from([9, 10, 12]), st.sampled_from([1 << 17, 40]))
+def test_the_fast_reader_agrees_with_the_line_by_line_reader(
+    body: str, ncand: int, chunk: int
+) -> None:
+    text = (f"{ncand} 2\n{body}0\n" + "".join(f'"C{i}"\n' for i in range(ncand))
+            + '"T"\n').encode()
+
+    def outcome() -> tuple[object, ...]:
+        try:
+            p = read_blt(text)
+        except BltError as e:
+            return ("refused", e.line, e.reason)
+        return ("read", p.rankings.tolist(), p.weights.tolist(), p.rankings.shape)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(blt, "_CHUNK", chunk)  # 40: pieces of a line or two, cut at line ends
+        fast = outcome()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(blt, "_parse_numeric", lambda *args: None)
+        slow = outcome()
+    assert fast == slow
+
+
+def test_a_0_line_after_the_title_does_not_send_the_file_to_the_slow_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def slow(*args: object) -> None:
+        raise AssertionError("the line-by-line reader was used")
+
+    monkeypatch.setattr(blt._Reader, "read_ballots_by_line", slow)
+    p = read_blt(b'2 1\n3 1 0\n2 2 1 0\n0\n"A"\n"B"\n"Title"\n0\n  0\n')
+    assert (p.title, p.total, ballots(p)) == ("Title", 5, {(0,): 3, (1, 0): 2})

@@ -20,6 +20,7 @@ from sovet.count.result import (
     result_to_json,
 )
 from sovet.count.schulze import schulze
+from sovet.count.stv import stv_scottish
 
 ints = st.integers(-(2**62), 2**62)
 small = st.integers(0, 50)
@@ -45,6 +46,7 @@ def results(draw: st.DrawFn) -> Result:
                 elected=st.lists(cands, max_size=3).map(tuple),
                 excluded=st.lists(cands, max_size=3).map(tuple),
                 note=st.text(max_size=20),
+                lost=st.integers(0, 2**62),
             ),
             max_size=5,
         )
@@ -114,3 +116,22 @@ def test_a_bad_record_is_refused_naming_the_field() -> None:
     del broken["seats"]
     with pytest.raises(ResultFormatError, match="has no 'seats' field"):
         result_from_json(broken)
+
+
+def test_the_truncation_loss_is_carried_and_an_older_record_without_it_reads_as_zero() -> None:
+    p = Profile(("A", "B", "C", "D"), np.array([[0, 1], [2, -1], [3, -1]], dtype=np.int16),
+                np.array([7, 5, 4]), seats=2)
+    result = stv_scottish(p, lot=Lot(1))
+    record = result_to_json(result)
+    rounds = record["rounds"]
+    assert isinstance(rounds, list)
+    assert [r["lost"] for r in rounds] == [r.lost for r in result.rounds]
+    assert rounds[1]["lost"] == 5  # 7 papers at 0.14285 carry 0.99995 of a surplus of 1
+    assert result_from_json(orjson.loads(orjson.dumps(record))) == result
+    older = orjson.loads(orjson.dumps(record))
+    for r in older["rounds"]:
+        del r["lost"]
+    assert [r.lost for r in result_from_json(older).rounds] == [0] * len(rounds)
+    older["rounds"][0]["lost"] = "5"
+    with pytest.raises(ResultFormatError, match=r"rounds\[0\]\.lost must be an integer"):
+        result_from_json(older)

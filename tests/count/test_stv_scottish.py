@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from stvpoll.scottish_stv import ScottishSTV
 from sovet.count.blt import read_blt
 from sovet.count.lot import Lot
 from sovet.count.profile import Profile
-from sovet.count.result import CountError, Result
+from sovet.count.result import CountError
 from sovet.count.stv import SCOTTISH_SCALE, meek, stv_scottish
 
 S = SCOTTISH_SCALE
@@ -33,13 +32,6 @@ def profile(names: str, ballots: Sequence[tuple[int, str]], *, seats: int,
     return Profile(candidates=tuple(names), rankings=ranks,
                    weights=np.array([w for w, _ in ballots], dtype=np.int64), seats=seats,
                    withdrawn=frozenset(names.index(c) for c in withdrawn))
-
-
-def lost(r: Result, stage: int) -> int:
-    """The truncation loss so far that a stage reports."""
-    m = re.search(r"lost to truncation so far: (\d+)", r.rounds[stage].note)
-    assert m, r.rounds[stage].note
-    return int(m.group(1))
 
 
 # --- the rules on small elections ----------------------------------------------------------
@@ -70,7 +62,21 @@ def test_truncation_loss_is_reported_per_stage() -> None:
     p = profile("ABCD", [(7, "AB"), (5, "C"), (4, "D")], seats=2)
     r = stv_scottish(p, lot=Lot(1))
     assert r.rounds[1].votes[1] == 99995
-    assert lost(r, 1) == 5
+    assert r.rounds[0].lost == 0
+    assert all(x.lost == 5 for x in r.rounds[1:])  # lost so far: the later stages keep it
+    assert "truncation" not in r.rounds[1].note  # a field of its own, not prose to parse
+
+
+def test_the_truncation_loss_accumulates_over_surpluses() -> None:
+    # 16 ballots, 3 seats: quota 5. A and C have 7 each: surplus 2 over 7 papers at 0.28571,
+    # 7 x 0.28571 = 1.99997, so each surplus loses 0.00003 and the total so far grows.
+    p = profile("ABCDE", [(7, "AB"), (7, "CD"), (2, "E")], seats=3)
+    r = stv_scottish(p, lot=Lot(1))
+    assert [x.action for x in r.rounds[:3]] == ["first preferences", "surplus", "surplus"]
+    assert [x.lost for x in r.rounds[:3]] == [0, 3, 6]
+    assert all(x.lost == 6 for x in r.rounds[3:])
+    for x in r.rounds:
+        assert sum(x.votes) + x.exhausted + x.lost == 16 * S
 
 
 def test_largest_surplus_is_transferred_first() -> None:
@@ -236,7 +242,7 @@ def elections(draw: st.DrawFn, max_cands: int = 6) -> Profile:
 def test_every_vote_is_accounted_for_at_every_stage(p: Profile) -> None:
     r = stv_scottish(p, lot=Lot(5))
     for stage, x in enumerate(r.rounds):
-        assert sum(x.votes) + x.exhausted + lost(r, stage) == p.total * S
+        assert sum(x.votes) + x.exhausted + x.lost == p.total * S
         assert all(v >= 0 for v in x.votes)
         assert sum(x.transfers) == (sum(x.votes) - sum(r.rounds[stage - 1].votes)
                                     if stage else 0)
