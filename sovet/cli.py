@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sovet.core.council import CouncilState
@@ -148,24 +149,156 @@ def demo(
         Path | None,
         typer.Option(help="Write the demo council's book to this file (JSONL) and exit."),
     ] = None,
+    port: Annotated[int, typer.Option(help="The port to serve the demo site on.")] = 8000,
+    data: Annotated[
+        Path,
+        typer.Option(help="The demo's data folder (its SQLite database, rebuilt on each run)."),
+    ] = Path("sovet-data") / "demo",
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site once it is built.")
+    ] = True,
 ) -> None:
-    """Build the demo council through the rules; print its state and the head of its book."""
+    """Build the demo site (a district council and three workplace councils) in a fresh
+    SQLite database and serve it on http://127.0.0.1:PORT until Ctrl-C.
+
+    With --book, write the core demo council's book instead, and exit.
+    """
+    if book is not None:
+        _demo_book(book)
+        return
+    _demo_site(data.expanduser().resolve(), port, serve)
+
+
+def _demo_book(book: Path) -> None:
+    """Write the core demo council's book (built through the rules) and print its head."""
     from sovet.core.book import chain, write_book
-    from sovet.core.council import replay as replay_acts
     from sovet.core.demo import demo_acts
 
-    acts = demo_acts(start=DEMO_START, seed=DEMO_SEED)
-    entries = chain(acts)
-    if book is not None:
-        try:
-            write_book(book, entries)
-        except OSError as e:
-            err.print(f"[red]error:[/red] cannot write {book}: {e.strerror}")
-            raise typer.Exit(2) from None
-        out.print(f"wrote {len(entries)} acts to {book}; head {entries[-1].hash}")
+    entries = chain(demo_acts(start=DEMO_START, seed=DEMO_SEED))
+    try:
+        write_book(book, entries)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot write {book}: {e.strerror}")
+        raise typer.Exit(2) from None
+    out.print(f"wrote {len(entries)} acts to {book}; head {entries[-1].hash}")
+
+
+DEMO_MARKER = "sovet-demo.txt"
+"""The file that marks a data folder as the demo's, which `sovet demo` may wipe and rebuild."""
+_DB_FILES = ("sovet.sqlite3", "sovet.sqlite3-wal", "sovet.sqlite3-shm")
+
+
+def _is_demo_folder(folder: Path) -> bool:
+    """Whether `folder` is free for the demo: missing, without a database, or the demo's."""
+    return (not (folder / _DB_FILES[0]).exists()) or (folder / DEMO_MARKER).exists()
+
+
+def _clear_demo_folder(folder: Path) -> None:
+    """Delete a demo folder's database (and its write-ahead files); mark the folder the demo's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in _DB_FILES:
+        (folder / name).unlink(missing_ok=True)
+    (folder / DEMO_MARKER).write_text(
+        "This folder holds Sovet's demo database; `sovet demo` deletes and rebuilds it.\n",
+        encoding="utf-8")
+
+
+def _demo_site(data: Path, port: int, serve_it: bool) -> None:
+    """Seed the demo database through the services, print logins, and serve it."""
+    import os
+    import time
+
+    if not _is_demo_folder(data):
+        err.print(f"[red]error:[/red] {escape(str(data))} holds a Sovet database that is not "
+                  f"the demo's (no {DEMO_MARKER} in it); the demo will not overwrite it. Choose "
+                  "another folder with --data.")
+        raise typer.Exit(2)
+    if os.environ.pop("DATABASE_URL", None):
+        out.print("(DATABASE_URL is ignored: the demo runs on its own SQLite file)")
+    try:
+        _clear_demo_folder(data)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot use {data} for the demo: {e.strerror}")
+        raise typer.Exit(2) from None
+    os.environ["SOVET_DATA"] = str(data)
+    from sovet import serve as web
+
+    web.setup()
+    from django.conf import settings
+
+    if Path(str(settings.DATABASES["default"]["NAME"])).parent != data:
+        err.print("[red]error:[/red] the site's settings were loaded before the demo chose its "
+                  "database; run `sovet demo` in a fresh process")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    web.migrate(verbosity=0)
+    from django.utils import timezone
+
+    from sovet.web.demo import DEMO_PASSWORD, seed
+
+    built = seed(now=timezone.now())
+    out.print(f"Built the demo in {time.perf_counter() - started:.1f} s, in {data}:")
+    for c in built.councils.values():
+        out.print(f"  {c.name}: {c.head_seq} acts, book head {c.head_hash}")
+    out.print(f"\nLog in as any of these (every demo person's password is {DEMO_PASSWORD}):")
+    for username, who in built.logins:
+        out.print(f"  {username:<8} {who}")
+    if serve_it:
+        web.serve("127.0.0.1", port, announce=lambda s: out.print(s, markup=False))
+
+
+@app.command("close-due")
+@refusals
+def close_due() -> None:
+    """Close every motion and count every election whose voting has ended, in every council."""
+    from sovet import serve as web
+
+    web.setup()
+    from django.utils import timezone
+
+    from sovet.web.books.selectors import council_list
+    from sovet.web.councils.services import motions_close_due
+
+    now = timezone.now()
+    councils = list(council_list())
+    if not councils:
+        out.print("no councils on this server: nothing to close")
         return
-    show_state(replay_acts(acts))
-    out.print(f"\n{len(entries)} acts; book head [bold]{entries[-1].hash}[/bold]")
+    for council in councils:
+        closed = motions_close_due(council_id=council.pk, now=now)
+        words = ", ".join(str(n) for n in closed) if closed else "none"
+        out.print(f"{council.slug}: motions closed: {words}", markup=False)
+
+
+@app.command()
+@refusals
+def rebuild() -> None:
+    """Rebuild the tables from the books: verify each council's book, then project it again.
+
+    A broken book is named, its tables left as they are, and the command exits 1.
+    """
+    from sovet import serve as web
+
+    web.setup()
+    from sovet.core.book import BrokenBook
+    from sovet.web.books.selectors import council_list
+    from sovet.web.councils.services import council_rebuild
+
+    broken = 0
+    councils = list(council_list())
+    if not councils:
+        out.print("no councils on this server: nothing to rebuild")
+        return
+    for council in councils:
+        try:
+            acts = council_rebuild(council_id=council.pk)
+        except BrokenBook as e:
+            broken += 1
+            err.print(f"[red]{council.slug}: not rebuilt:[/red] {escape(e.message)}")
+            continue
+        out.print(f"{council.slug}: rebuilt from {acts} acts", markup=False)
+    if broken:
+        raise typer.Exit(1)
 
 
 app.command("tally")(tally)

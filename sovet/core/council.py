@@ -3,7 +3,9 @@
 `apply(state, act)` is the only place that changes a council's state. It never re-checks a
 rule: a written act is a fact. Every rule checks everything first, then calls `decide`, which
 applies its acts to a private copy of the state (so a rule that refuses leaves the caller's
-state untouched, and one that decides never mutates it either). `replay` applies a book's acts
+state untouched, and one that decides never mutates it either; the copy is copy-on-write, so
+a decision clones only the objects its acts reach, not a large council's every member).
+`replay` applies a book's acts
 in place to one fresh state, which is what makes it fast; because the live path and replay go
 through the same `apply`, the state after any sequence of commands equals the replay of their
 acts. States compare with `==`.
@@ -15,7 +17,7 @@ import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sovet.core.acts import Act
 from sovet.core.charter import Charter
@@ -279,25 +281,130 @@ class CouncilState:
         return len(table) + 1
 
     def copy(self) -> CouncilState:
-        """A deep copy that shares nothing mutable with this state (by hand: deepcopy is ten
-        times slower, and every decision makes one)."""
+        """A copy that `apply` may change without changing this state.
+
+        Copy-on-write (every decision makes one, so it must not cost a clone of every member
+        of a large council): the tables of objects (members, motions, …) are fresh dicts that
+        share their objects with this state, wrapped so that the first access to an object
+        through the copy replaces it with the object's `clone()`; only the objects an act
+        actually reaches are cloned. The plain tables are copied outright. Call `settle` when
+        done applying: it drops the wrappers, so reading the settled state costs nothing.
+        """
         c = copy.copy(self)
         c.confirmed = set(self.confirmed)
-        c.members = {k: v.clone() for k, v in self.members.items()}
-        c.declarations = {k: v.clone() for k, v in self.declarations.items()}
-        c.actions = {k: v.clone() for k, v in self.actions.items()}
+        for name in _SHARED:
+            table = getattr(self, name)
+            if type(table) is not dict:
+                # Copying a state still being changed: from now on it shares its objects too.
+                table.share()
+            setattr(c, name, _CopyOnWrite(table))
         c.attended = dict(self.attended)
-        c.motions = {k: v.clone() for k, v in self.motions.items()}
-        c.elections = {k: v.clone() for k, v in self.elections.items()}
-        c.offices = {k: v.clone() for k, v in self.offices.items()}
-        c.petitions = {k: v.clone() for k, v in self.petitions.items()}
-        c.parties = {k: v.clone() for k, v in self.parties.items()}
         c.resolutions = list(self.resolutions)
         c.instructions = list(self.instructions)
         c.children = set(self.children)
         c.delegates = dict(self.delegates)
         c.witnessed = dict(self.witnessed)
         return c
+
+    def guard(self) -> None:
+        """Make this state's tables of objects copy-on-write, in place: apply may then change
+        it without touching an object it shares with the state it was copied from."""
+        for name in _SHARED:
+            table = getattr(self, name)
+            if type(table) is dict:
+                setattr(self, name, _CopyOnWrite(table))
+
+    def settle(self) -> None:
+        """End a copy's copy-on-write: its tables become plain dicts (objects not reached stay
+        shared with the state it was copied from; neither state is changed in place again)."""
+        for name in _SHARED:
+            table = getattr(self, name)
+            if type(table) is not dict:
+                # dict(table) copies the stored objects as they are (no clone on read).
+                setattr(self, name, dict(table))
+
+
+class _Cloneable(Protocol):
+    def clone(self) -> Any: ...
+
+
+K = TypeVar("K")
+V = TypeVar("V", bound=_Cloneable)
+
+
+class _CopyOnWrite(dict[K, V]):
+    """A table shared with another state: every way of reaching an object clones it first.
+
+    Reads that return an object (`[]`, `get`, `values`, `items`, `pop`, `setdefault`) hand out
+    this table's own clone, made on first access; keys, `in` and `len` clone nothing. Keys set
+    or cloned here are owned, and their objects may be changed in place.
+    """
+
+    __slots__ = ("_own",)
+
+    def __init__(self, shared: dict[K, V]) -> None:
+        super().__init__(shared)
+        self._own: set[K] = set()
+
+    def __getitem__(self, key: K) -> V:
+        value = dict.__getitem__(self, key)
+        if key not in self._own:
+            value = value.clone()
+            dict.__setitem__(self, key, value)
+            self._own.add(key)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        dict.__setitem__(self, key, value)
+        self._own.add(key)
+
+    def __delitem__(self, key: K) -> None:
+        dict.__delitem__(self, key)
+        self._own.discard(key)
+
+    def get(self, key: K, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        return default
+
+    def setdefault(self, key: K, default: V) -> V:
+        if key in self:
+            return self[key]
+        self[key] = default
+        return default
+
+    def pop(self, key: K, *default: Any) -> Any:
+        if key in self:
+            value = self[key]
+            del self[key]
+            return value
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[K, V]:
+        key = next(reversed(self.keys()))
+        return key, self.pop(key)
+
+    def values(self) -> list[V]:  # type: ignore[override]
+        return [self[k] for k in list(self.keys())]
+
+    def items(self) -> list[tuple[K, V]]:  # type: ignore[override]
+        return [(k, self[k]) for k in list(self.keys())]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def copy(self) -> dict[K, V]:
+        return dict(self.items())
+
+    def share(self) -> None:
+        """Own nothing: another table now shares every object, so clone before changing any."""
+        self._own.clear()
+
+
+# The tables of mutable objects that a copy shares copy-on-write.
+_SHARED = ("members", "declarations", "actions", "motions", "elections", "offices", "petitions",
+           "parties")
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,8 +421,11 @@ class Decision:
 
     def then(self, *acts: Act, sealed: tuple[bytes, ...] = ()) -> Decision:
         """Apply more acts to this decision's own state (a rule building a longer decision)."""
+        # The state shares objects with the state the rule decided from: guard them again.
+        self.state.guard()
         for a in acts:
             apply(self.state, a)
+        self.state.settle()
         return Decision(self.acts + acts, self.state, self.sealed + sealed)
 
 
@@ -362,12 +472,15 @@ def decide(state: CouncilState, *acts: Act, sealed: tuple[bytes, ...] = ()) -> D
     after = state.copy()
     for a in acts:
         apply(after, a)
+    after.settle()
     return Decision(tuple(acts), after, sealed)
 
 
 def replay(acts: Iterable[Act], state: CouncilState | None = None) -> CouncilState:
     """Rebuild a council's state from its acts (the book), through the same `apply`."""
     st = CouncilState() if state is None else state
+    if state is not None:
+        st.guard()  # a given state may share objects with another: change only its own
     handlers = _HANDLERS
     for a in acts:
         handler = handlers.get(type(a))
@@ -375,4 +488,6 @@ def replay(acts: Iterable[Act], state: CouncilState | None = None) -> CouncilSta
             apply(st, a)  # raises the clear UnknownKind
         else:
             handler(st, a)
+    if state is not None:
+        st.settle()  # a copy caught up by replay reads like any other state
     return st

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 from sovet.web import env
 
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "sovet.web.accounts",
     "sovet.web.books",
     "sovet.web.councils",
+    "sovet.web.notifications",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +65,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "sovet.web.formats.text_language",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -97,7 +102,13 @@ LOGOUT_REDIRECT_URL = "home"
 
 # i18n: English shipped, every string marked; times stored in UTC, shown in the reader's locale.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The locales a reader may ask for (Accept-Language). Sovet's own text is shipped in English
+# (the source) only so far; a reader who asks for another of these gets its dates and numbers
+# (Django's formats) and Django's own messages in it, and the page says truly that its text is
+# English (`sovet.web.formats.text_language`). A catalogue in sovet/web/locale/ translates it.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français"),
+             ("it", "Italiano"), ("nl", "Nederlands"), ("pl", "Polski"), ("pt", "Português"),
+             ("ru", "Русский"), ("uk", "Українська")]
 LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -127,6 +138,23 @@ if env.flag("SOVET_HTTPS"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 if env.flag("SOVET_PROXY_HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# E-mail (notifications): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    _port = os.environ.get("EMAIL_PORT", "").strip() or "587"
+    if not _port.isdigit():
+        raise ImproperlyConfigured(f"EMAIL_PORT is {_port!r}; set it to a port number, e.g. 587")
+    EMAIL_PORT = int(_port)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1").strip() == "1"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("SOVET_FROM_EMAIL", "").strip() or "sovet@localhost"
+# The site's address, for the links in e-mails (sent after a commit, with no request at hand).
+SOVET_SITE_URL = os.environ.get("SOVET_SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
 LOGGING = {
     "version": 1,

@@ -43,6 +43,8 @@ class Site:
     head_hash: str
     acts: int
     journal: str
+    # The file holding the site's clock offset (tests/browser/site_clock.py).
+    clock: Path = Path("/nonexistent/clock")
 
 
 def in_ci(environ: Mapping[str, str] = os.environ) -> bool:
@@ -72,4 +74,13 @@ def sign_up(page: Page, username: str, display_name: str, password: str) -> None
     page.locator("#id_password1").fill(password)
     page.locator("#id_password2").fill(password)
     page.locator("main form").get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/accounts/profile/")
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    """Log in through the log-in page and land on one's profile."""
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("main form").get_by_role("button", name="Log in").click()
     page.wait_for_url("**/accounts/profile/")

@@ -22,6 +22,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browsing import CHROMIUM, DESKTOP, PHONE, Check, Shoot, Site, Viewport, require_chromium
 from playwright.sync_api import Browser, Page, sync_playwright
+from site_clock import CLOCK_FILE
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -92,7 +93,8 @@ def site(browser: Browser) -> Iterator[Site]:
         )
     try:
         _serving, url, head, acts, journal = _wait_for_line(out, process, err).split()
-        yield Site(url, "bakers", "Bakers' council", head, int(acts), journal)
+        yield Site(url, "bakers", "Bakers' council", head, int(acts), journal,
+                   clock=data / CLOCK_FILE)
     finally:
         process.terminate()
         try:

@@ -6,7 +6,10 @@ with the council `bakers` founded through the core's acts (tests/web/webcast.py)
 one line, `serving URL HEAD_HASH ACTS JOURNAL_MODE`, and serves until it is terminated.
 
 The tests read `bakers` and never write to it (its head is their oracle); a test that must
-write acts signs up its own people and founds or uses a council of its own.
+write acts signs up its own people and founds or uses a council of its own. The journeys'
+councils and people are seeded too (tests/browser/journey_world.py), and the site's clock is
+the real time plus an offset the tests may move on (tests/browser/site_clock.py), so that a
+voting window can end during a test: a setting of this process only, never of `sovet serve`.
 
 A process of its own keeps the browser tests away from pytest-django's in-memory test
 database, which is neither WAL nor safe for a threaded server's own connections.
@@ -48,6 +51,10 @@ def main(data: Path) -> None:
     from sovet.serve import make_server, migrate, setup
 
     setup()
+    # The tests' clock (tests/browser/site_clock.py): real time plus what the journeys add.
+    from site_clock import CLOCK_FILE, install
+
+    install(data / CLOCK_FILE)
     migrate(verbosity=0)
 
     from webcast import append, founding_acts
@@ -57,6 +64,9 @@ def main(data: Path) -> None:
     council = Council.objects.create(slug=COUNCIL_SLUG, name=COUNCIL_NAME)
     append(council.pk, founding_acts(COUNCIL_SLUG, COUNCIL_NAME))
     council.refresh_from_db()
+    from journey_world import seed
+
+    seed()  # the councils the journeys act in (tests/browser/journey_world.py)
     from django.db import connection
 
     with connection.cursor() as cursor:

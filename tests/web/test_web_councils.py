@@ -391,3 +391,16 @@ def test_attendance_is_recorded_and_confirmed_by_another_member(world: World) ->
                                 attendee="dan")
     assert "dan" in council_state(world.fresh()).actions[number].confirmed
     assert_book_sound(world.bakers)
+
+
+def test_a_charter_amendment_form_keeps_the_quorum_unless_one_is_chosen() -> None:
+    from sovet.core.charter import Charter
+    from sovet.web.councils.forms import MotionForm
+
+    form = MotionForm(data={"kind": "charter_amendment", "text": "Longer votes.",
+                            "voting_days": "10", "quorum": ""})
+    assert '<option value="" selected>' in str(form["quorum"])
+    assert form.is_valid(), form.errors
+    base = Charter(quorum=(1, 2))
+    amended = form.charter(base)
+    assert amended.quorum == (1, 2)

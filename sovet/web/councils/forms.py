@@ -7,7 +7,7 @@ A refusal of the rules (`RuleError`) from a service goes beside the field its fa
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +267,10 @@ class MotionForm(CharterFields):
         for name in CharterFields.base_fields:
             self.fields[name].required = False
             self.fields[name].initial = None
+        # A select always sends one of its options: without a blank one, an amendment that
+        # means to keep the quorum would silently set it to the first choice.
+        quorum = cast(forms.ChoiceField, self.fields["quorum"])
+        quorum.choices = [("", _("— keep the rule in force")), *QUORUMS]
 
     def clean_subject(self) -> str:
         """Usernames are folded like at sign-up."""

@@ -40,6 +40,7 @@ from sovet.web.books.services import book_append, council_lock
 from sovet.web.councils.models import BallotBoxEntry, SealedBallot, VoterRoll
 from sovet.web.councils.projector import project
 from sovet.web.councils.selectors import council_state, council_state_store
+from sovet.web.notifications.services import notify
 
 Declared = tuple[tuple[str, str, str, str], ...]
 
@@ -65,6 +66,7 @@ def _commit(council: Council, decision: Decision) -> CouncilState:
     entries = book_append(council, decision.acts)
     council_state_store(council, decision.state)
     project(council, entries)
+    notify(council, entries, decision.state)  # inbox rows now; e-mail on commit
     return decision.state
 
 
@@ -381,6 +383,17 @@ def election_nominate(
 
 
 @transaction.atomic(durable=True)
+def election_slate(
+    *, person: Person, council_id: int, election_id: int, party_id: int,
+    candidates: Sequence[str], at: datetime | None = None,
+) -> None:
+    """Stand a legal party's slate of its members, proposed by one of them."""
+    _run(council_id, at, lambda st, when: election.stand_slate(
+        st, election=election_id, party=party_id, candidates=tuple(candidates),
+        by=person.username, at=when))
+
+
+@transaction.atomic(durable=True)
 def election_rank(
     *, person: Person, council_id: int, election_id: int, ranking: Sequence[str],
     at: datetime | None = None,
@@ -458,3 +471,106 @@ def attendance_confirm(*, person: Person, council_id: int, action_id: int, atten
     """Confirm another person's attendance (may admit an applicant, as the charter says)."""
     _run(council_id, at, lambda st, when: action.confirm_attendance(
         st, action=action_id, person=attendee, by=person.username, at=when))
+
+
+def affiliation_act_hash(parent: Council, parent_state: CouncilState, child: str) -> str:
+    """The hash of the parent's act that carried the `affiliation` motion naming `child`.
+
+    Raises `WrongState` when the parent's members have not (yet) accepted the child by motion.
+    """
+    # Imported here so this late addition leaves the shared import block untouched.
+    from sovet.core.acts import from_record
+    from sovet.web.books.models import Act
+
+    carried = {n for n, m in parent_state.motions.items()
+               if m.kind == "affiliation" and m.subject == child and m.status == "carried"}
+    if child in parent_state.children and carried:
+        for body, digest in Act.objects.filter(council=parent, kind=core_motion.MotionDecided.kind
+                                               ).values_list("body", "hash"):
+            a = from_record(orjson.loads(bytes(body)))
+            if isinstance(a, core_motion.MotionDecided) and a.motion in carried:
+                return str(digest)
+    raise WrongState(f"council {parent.slug} has not accepted {child} by a carried affiliation "
+                     f"motion yet", parent=parent.slug)
+
+
+@transaction.atomic(durable=True)
+def parent_acceptance_record(*, person: Person, council_id: int, parent: Council,
+                             at: datetime | None = None) -> None:
+    """Record in the child's book that the parent accepted it, citing the parent's act hash.
+
+    The hash is read from the parent's own book here, never taken from the person.
+    """
+    from sovet.core import federation  # see affiliation_act_hash
+
+    def rule(st: CouncilState, when: datetime) -> Decision:
+        act_hash = affiliation_act_hash(parent, council_state(parent), st.council)
+        return federation.record_parent_acceptance(st, parent=parent.slug, act_hash=act_hash,
+                                                   by=person.username, at=when)
+
+    _run(council_id, at, rule)
+
+
+def delegate_act_hash(child: Council, child_state: CouncilState, delegate: str) -> str:
+    """The hash of the child's act that elected `delegate` to its delegate office (the count).
+
+    Raises `WrongState` when the child's book holds no such election of that person.
+    """
+    # Imported here so this late addition leaves the shared import block untouched.
+    from sovet.core.acts import from_record
+    from sovet.web.books.models import Act
+
+    delegate_offices = {n for n, o in child_state.offices.items()
+                        if o.role == "delegate" and delegate in o.mandates}
+    elections = {child_state.offices[n].mandates[delegate].election for n in delegate_offices}
+    if elections:
+        for body, digest in Act.objects.filter(council=child, kind=election.ElectionCounted.kind
+                                               ).values_list("body", "hash"):
+            a = from_record(orjson.loads(bytes(body)))
+            if isinstance(a, election.ElectionCounted) and a.election in elections:
+                return str(digest)
+    raise WrongState(f"{delegate} holds no delegate's mandate from council {child.slug}",
+                     council=child.slug, person=delegate)
+
+
+@transaction.atomic(durable=True)
+def delegate_seat(*, person: Person, council_id: int, child: Council, delegate: str,
+                  at: datetime | None = None) -> None:
+    """Seat a child council's elected delegate, citing the child's act that elected them.
+
+    The hash is read from the child's own book here, never taken from the person.
+    """
+    from sovet.core import federation  # see delegate_act_hash
+
+    def rule(st: CouncilState, when: datetime) -> Decision:
+        act_hash = delegate_act_hash(child, council_state(child), delegate)
+        return federation.seat_delegate(st, child=child.slug, person=delegate,
+                                        act_hash=act_hash, by=person.username, at=when)
+
+    _run(council_id, at, rule)
+
+
+@transaction.atomic(durable=True)
+def council_rebuild(*, council_id: int) -> int:
+    """Rebuild the council's tables (its `Membership` rows) from its book; return the acts read.
+
+    The book is verified first, from its stored bytes to its head: a broken book raises
+    `BrokenBook` naming the first bad act, and its tables are left as they are. Otherwise the
+    rows are deleted and projected again by the same projector the live path uses.
+    """
+    # Imported here so this late addition leaves the shared import block untouched.
+    from sovet.core.book import BrokenBook, read_book, verify
+    from sovet.web.books.selectors import book_lines
+    from sovet.web.councils.models import Membership
+    from sovet.web.councils.selectors import council_state_forget
+
+    council = council_lock(council_id)
+    verdict = verify(book_lines(council), head=council.head_hash if council.head_seq else None)
+    if not verdict.ok:
+        raise BrokenBook(f"the book of council {council.slug} is broken: {verdict}; its tables "
+                         f"were not rebuilt", council=council.slug)
+    council_state_forget()  # the state is replayed from the verified book, not the cache
+    entries = list(read_book(book_lines(council)))
+    Membership.objects.filter(council=council).delete()
+    project(council, entries)
+    return len(entries)

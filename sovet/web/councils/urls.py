@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sovet.web.councils import views
+from sovet.web.councils import founding_views, views
 
 app_name = "councils"
 
 urlpatterns = [
     path("<slug:slug>/confirm/", views.confirm, name="confirm"),
     path("<slug:slug>/book/", views.book_page, name="book"),
+    path("<slug:slug>/affiliate/", founding_views.affiliate, name="affiliate"),
+    path("<slug:slug>/affiliate/record/", founding_views.affiliate_record,
+         name="affiliate_record"),
+    path("<slug:slug>/affiliations/", founding_views.affiliations, name="affiliations"),
     path("<slug:slug>/apply/", views.apply, name="apply"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
     path("<slug:slug>/people/<str:username>/", views.person_page, name="person"),

@@ -203,7 +203,8 @@ def person_page(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     council, state = _current(slug)
     m = state.members.get(username)
     if m is None:
-        raise NotFound(f"{username} has never applied to {council.name}", person=username)
+        raise NotFound(_("%(person)s has never applied to %(council)s")
+                       % {"person": username, "council": council.name}, person=username)
     form = forms.ObjectForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sovet.core.acts import Act as CoreAct
 from sovet.core.charter import Charter
@@ -27,17 +28,24 @@ def charter_words(c: Charter) -> list[str]:
     barred = ", ".join(str(DECLARATION_WORDS[k]) for k in c.barred)
     lines = [
         str(ADMISSION_WORDS[c.admission]),
-        _("An applicant needs %(n)d sponsors.") % {"n": c.sponsors},
-        _("A motion needs %(n)d seconders before it is put to the vote.") % {"n": c.seconders},
+        ngettext("An applicant needs %(n)d sponsor.", "An applicant needs %(n)d sponsors.",
+                 c.sponsors) % {"n": c.sponsors},
+        ngettext("A motion needs %(n)d seconder before it is put to the vote.",
+                 "A motion needs %(n)d seconders before it is put to the vote.",
+                 c.seconders) % {"n": c.seconders},
         _("A vote counts when at least %(q)s of the members vote.") % {"q": _fraction(c.quorum)},
         _("A motion carries with more than half of the yes and no votes; a charter amendment "
           "or an expulsion needs %(t)s.") % {"t": _fraction(c.threshold("expulsion"))},
-        _("Votes stay open %(d)s days.") % {"d": " / ".join(str(d) for d in days) or "7"},
+        ngettext("Votes stay open %(d)s day.", "Votes stay open %(d)s days.",
+                 days[-1] if days else 7)
+        % {"d": " / ".join(str(d) for d in days) or "7"},
         _("Secret ballot for: %(k)s.") % {"k": secret or _("none")},
         _("A recall vote is forced by the signatures of %(r)s of the electorate.")
         % {"r": _fraction(c.recall_threshold)},
-        _("Mandates last %(d)d days, at most %(n)d terms in one office.")
-        % {"d": c.term_days, "n": c.term_limit},
+        ngettext("Mandates last %(d)d day,", "Mandates last %(d)d days,", c.term_days)
+        % {"d": c.term_days} + " "
+        + ngettext("at most %(n)d term in one office.", "at most %(n)d terms in one office.",
+                   c.term_limit) % {"n": c.term_limit},
     ]
     if barred:
         lines.append(_("Holders of these positions need %(q)s to be admitted, unless they "
