@@ -167,7 +167,7 @@ def test_a_resolution_is_tabled_seconded_voted_and_carried_with_its_count(
     for voter, choice in (("vera", "Yes"), ("oleg", "Yes"), ("nina", "No")):
         vote(member(voter), motion, choice)
     # An open ballot: the members answer to each other for their votes, by name.
-    expect(member("nina").get_by_role("main")).to_contain_text("nina: no")
+    expect(member("nina").get_by_role("main")).to_contain_text("nina: No")
     assert_accessible(member("nina"), "the motion's page, open vote, after voting")
 
     clock(PAST_THE_WINDOW)

@@ -396,7 +396,7 @@ def test_table_second_and_vote_by_name_then_see_the_result(world: World) -> None
     for who in ("ana", "bo", "cy"):
         as_(world, who).post(f"/councils/bakers/motions/{number}/vote/", {"choice": "yes"})
     html = ana.get(f"/councils/bakers/motions/{number}/").content.decode()
-    assert "You have voted on this motion." in html and "cy: yes" in html
+    assert "You have voted on this motion." in html and "cy: Yes" in html
     closes = council_state(world.fresh()).motions[number].closes
     assert closes is not None
     services.motions_close_due(council_id=world.bakers.pk, now=closes)
@@ -415,7 +415,7 @@ def test_a_secret_ballot_page_states_the_promise_and_shows_no_receipt(world: Wor
     assert "You have voted on this motion." in html
     box_id = BallotBoxEntry.objects.get().id
     assert box_id not in html and box_id not in str(response.cookies)
-    assert "cy: yes" not in html
+    assert "cy: Yes" not in html
 
 
 def test_the_promise_is_designs_own_words() -> None:

@@ -289,8 +289,12 @@ def motion_new(request: HttpRequest, slug: str) -> HttpResponse:
                 status = status_for(e)
             else:
                 return redirect("councils:motion", slug, number)
+    charter_fields = set(forms.CharterFields.base_fields)
     return render(request, "councils/motion_new.html",
-                  {"council": council, "state": state, "form": form}, status=status)
+                  {"council": council, "state": state, "form": form,
+                   "motion_fields": [n for n in form.fields if n not in charter_fields],
+                   "charter_errors": any(form.errors.get(n) for n in charter_fields)},
+                  status=status)
 
 
 def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
@@ -320,7 +324,7 @@ def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
         "may_vote": member and m.status == "open" and not voted,
         "vote_form": forms.VoteForm(), "promise": SECRECY_PROMISE,
         "sealed": sealed_act, "published": [b.decode() for b in published],
-        "named_votes": sorted(m.votes.items()),
+        "named_votes": [(p, dict(forms.CHOICE_WORDS)[c]) for p, c in sorted(m.votes.items())],
     }
 
 
