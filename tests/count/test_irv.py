@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 import pytest
+from countcast import profile, random_profiles, to_pref_voting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pref_voting.iterative_methods import instant_runoff, instant_runoff_put
-from pref_voting.profiles_with_ties import ProfileWithTies
 
 from sovet.count.irv import irv
 from sovet.count.lot import Lot
 from sovet.count.profile import Profile
 from sovet.count.result import CountError
-
-
-def profile(
-    names: str, ballots: Sequence[tuple[int, str]], *, seats: int = 1, withdrawn: str = ""
-) -> Profile:
-    """Build a profile from ("count", "ranking as letters") pairs, e.g. (3, "ACB")."""
-    depth = max((len(r) for _, r in ballots), default=0)
-    ranks = np.full((len(ballots), depth), -1, dtype=np.int16)
-    for i, (_, r) in enumerate(ballots):
-        ranks[i, : len(r)] = [names.index(x) for x in r]
-    return Profile(
-        tuple(names),
-        ranks,
-        np.array([w for w, _ in ballots], dtype=np.int64),
-        seats,
-        frozenset(names.index(x) for x in withdrawn),
-    )
 
 
 def test_the_lowest_is_excluded_and_their_ballots_move_to_the_next_preference() -> None:
@@ -124,33 +104,6 @@ def test_a_tie_that_never_differed_is_drawn_by_the_recorded_lot() -> None:
 def test_every_candidate_withdrawn_is_refused() -> None:
     with pytest.raises(CountError, match="every candidate has withdrawn"):
         irv(profile("AB", [(1, "A")], withdrawn="AB"), lot=Lot(0))
-
-
-@st.composite
-def random_profiles(draw: st.DrawFn) -> Profile:
-    """Small profiles of strict, possibly truncated rankings (some empty), weighted 1-12."""
-    c = draw(st.integers(2, 5))
-    rows = draw(
-        st.lists(
-            st.tuples(
-                st.integers(1, 12),
-                st.permutations(range(c)).flatmap(
-                    lambda perm: st.integers(0, len(perm)).map(lambda k: tuple(perm[:k]))
-                ),
-            ),
-            min_size=1,
-            max_size=8,
-        )
-    )
-    names = "ABCDE"[:c]
-    return profile(names, [(w, "".join(names[x] for x in r)) for w, r in rows])
-
-
-def to_pref_voting(p: Profile) -> ProfileWithTies:
-    rankings = [{int(x): j + 1 for j, x in enumerate(row) if x >= 0} for row in p.rankings]
-    return ProfileWithTies(
-        rankings, [int(w) for w in p.weights], candidates=list(range(len(p.candidates)))
-    )
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
+from countcast import profile, random_profiles, to_pref_voting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pref_voting.margin_based_methods import beat_path
-from pref_voting.profiles_with_ties import ProfileWithTies
 
 from sovet.count.blt import read_blt
 from sovet.count.lot import Lot
@@ -21,23 +19,6 @@ from sovet.count.schulze import pairwise, schulze
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 SCHULZE = DATA / "reference" / "schulze"
-
-
-def profile(
-    names: str, ballots: Sequence[tuple[int, str]], *, seats: int = 1, withdrawn: str = ""
-) -> Profile:
-    """Build a profile from ("count", "ranking as letters") pairs, e.g. (3, "ACB")."""
-    depth = max((len(r) for _, r in ballots), default=0)
-    ranks = np.full((len(ballots), depth), -1, dtype=np.int16)
-    for i, (_, r) in enumerate(ballots):
-        ranks[i, : len(r)] = [names.index(x) for x in r]
-    return Profile(
-        tuple(names),
-        ranks,
-        np.array([w for w, _ in ballots], dtype=np.int64),
-        seats,
-        frozenset(names.index(x) for x in withdrawn),
-    )
 
 
 def reference_cases() -> list[Path]:
@@ -117,36 +98,6 @@ def test_more_than_one_seat_is_refused() -> None:
         schulze(profile("ABC", [(1, "ABC")], seats=2), lot=Lot(0))
 
 
-@st.composite
-def random_profiles(draw: st.DrawFn) -> Profile:
-    """Small profiles of strict, possibly truncated rankings, weighted 1-12."""
-    c = draw(st.integers(2, 6))
-    rows = draw(
-        st.lists(
-            st.tuples(
-                st.integers(1, 12),
-                st.permutations(range(c)).flatmap(
-                    lambda perm: st.integers(0, len(perm)).map(lambda k: tuple(perm[:k]))
-                ),
-            ),
-            min_size=1,
-            max_size=8,
-        )
-    )
-    names = "ABCDEF"[:c]
-    return profile(names, [(w, "".join(names[x] for x in r)) for w, r in rows])
-
-
-def to_pref_voting(p: Profile) -> ProfileWithTies:
-    rankings = [{int(x): j + 1 for j, x in enumerate(row) if x >= 0} for row in p.rankings]
-    pv = ProfileWithTies(
-        rankings, [int(w) for w in p.weights], candidates=list(range(len(p.candidates)))
-    )
-    # A truncated ballot prefers every listed candidate to every unlisted one.
-    pv.use_extended_strict_preference()
-    return pv
-
-
 def python_strongest_paths(d: list[list[int]], margin: bool) -> list[list[int]]:
     """The Floyd-Warshall loop as Schulze (2011) section 2.3 writes it, one pair at a time."""
     c = len(d)
@@ -165,9 +116,9 @@ def python_strongest_paths(d: list[list[int]], margin: bool) -> list[list[int]]:
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_profiles(), st.integers(0, 2**32))
+@given(random_profiles(6), st.integers(0, 2**32))
 def test_schulze_agrees_with_pref_voting(p: Profile, seed: int) -> None:
-    pv = to_pref_voting(p)
+    pv = to_pref_voting(p, extended=True)
     d = pairwise(p)
     for strength, oracle in (("winning", pv.support), ("margin", pv.margin)):
         result = schulze(p, lot=Lot(seed), strength=strength)  # type: ignore[arg-type]

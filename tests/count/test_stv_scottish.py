@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from countcast import profile
 from data import DATA, case_id, cases, fixed, load, need
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,21 +20,6 @@ from sovet.count.result import CountError
 from sovet.count.stv import SCOTTISH_SCALE, meek, stv_scottish
 
 S = SCOTTISH_SCALE
-
-
-def profile(names: str, ballots: Sequence[tuple[int, str]], *, seats: int,
-            withdrawn: str = "") -> Profile:
-    """A profile from (count, "ranking as letters") pairs, e.g. (3, "ACB")."""
-    depth = max((len(r) for _, r in ballots), default=1)
-    ranks = np.full((len(ballots), max(depth, 1)), -1, dtype=np.int16)
-    for i, (_, r) in enumerate(ballots):
-        ranks[i, : len(r)] = [names.index(c) for c in r]
-    return Profile(candidates=tuple(names), rankings=ranks,
-                   weights=np.array([w for w, _ in ballots], dtype=np.int64), seats=seats,
-                   withdrawn=frozenset(names.index(c) for c in withdrawn))
-
-
-# --- the rules on small elections ----------------------------------------------------------
 
 
 def test_quota_is_ballots_over_seats_plus_one_ignoring_fractions_plus_one() -> None:

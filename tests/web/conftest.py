@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from councilcast import World, build
 from django.test import Client
 from webcast import PASSWORD, append, founding_acts
 
 from sovet.web.accounts.models import Person
 from sovet.web.books.models import Council
+from sovet.web.councils.selectors import council_state_forget
 
 
 @pytest.fixture
@@ -44,3 +46,18 @@ def founded(db: None) -> Council:
     append(council.pk, founding_acts())
     council.refresh_from_db()
     return council
+
+
+@pytest.fixture(autouse=True)
+def _cold_cache() -> Iterator[None]:
+    # Test databases reuse primary keys; a cold state cache per test keeps tests independent
+    # (the cache's own hash check is tested in test_web_councils.py).
+    council_state_forget()
+    yield
+    council_state_forget()
+
+
+@pytest.fixture
+def world(make_person: Callable[..., Person]) -> World:
+    """councilcast's world, built through the services."""
+    return build(make_person)

@@ -5,11 +5,11 @@ on every form shows a message beside the field and writes nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from councilcast import World, build
+from councilcast import World
 from django.test import Client
 from django.utils import timezone
 
@@ -17,22 +17,10 @@ from sovet.web.accounts.models import Person
 from sovet.web.books.models import Act, Council
 from sovet.web.councils import founding_views, services
 from sovet.web.councils.models import BallotBoxEntry, Membership, VoterRoll
-from sovet.web.councils.selectors import council_state, council_state_forget
+from sovet.web.councils.selectors import council_state
 from sovet.web.councils.views import SECRECY_PROMISE
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache() -> Iterator[None]:
-    council_state_forget()
-    yield
-    council_state_forget()
-
-
-@pytest.fixture
-def world(make_person: Callable[..., Person]) -> World:
-    return build(make_person)
 
 
 def as_(world: World, who: str) -> Client:

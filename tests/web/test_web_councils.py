@@ -4,12 +4,12 @@ and the box apart and seal the box at the close (DESIGN.md, guarantees 3 and 5).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
 import pytest
-from councilcast import DAY, World, build
+from councilcast import DAY, World
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from webcast import T0
@@ -38,20 +38,6 @@ from sovet.web.councils.models import BallotBoxEntry, Membership, SealedBallot, 
 from sovet.web.councils.selectors import council_state, council_state_forget
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache() -> Iterator[None]:
-    # Test databases reuse primary keys; a cold cache per test keeps tests independent (the
-    # cache's own hash check is tested below).
-    council_state_forget()
-    yield
-    council_state_forget()
-
-
-@pytest.fixture
-def world(make_person: Callable[..., Person]) -> World:
-    return build(make_person)
 
 
 def book_acts(council: Council) -> list[CoreAct]:

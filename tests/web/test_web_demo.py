@@ -4,7 +4,6 @@ verify, and the tables rebuild from the books to what the live path wrote."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -17,7 +16,7 @@ from sovet.web.books.models import Act
 from sovet.web.books.selectors import book_lines
 from sovet.web.councils import services
 from sovet.web.councils.models import Membership, SealedBallot
-from sovet.web.councils.selectors import council_state, council_state_forget
+from sovet.web.councils.selectors import council_state
 from sovet.web.demo import (
     BAKERY,
     DEMO_PASSWORD,
@@ -33,13 +32,6 @@ from sovet.web.demo import (
 pytestmark = pytest.mark.django_db
 
 HREF = re.compile(r'href="(/councils/[^"#?]+)')
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache() -> Iterator[None]:
-    council_state_forget()
-    yield
-    council_state_forget()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ bad input on every form shows a message beside the field and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -20,17 +20,10 @@ from sovet.web.accounts.models import Person
 from sovet.web.books.models import Act, Council
 from sovet.web.councils import services
 from sovet.web.councils.models import BallotBoxEntry, VoterRoll
-from sovet.web.councils.selectors import council_state, council_state_forget
+from sovet.web.councils.selectors import council_state
 from sovet.web.councils.views import SECRECY_PROMISE
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache() -> Iterator[None]:
-    council_state_forget()
-    yield
-    council_state_forget()
 
 
 @pytest.fixture

@@ -4,30 +4,23 @@ parent council decided by a motion on each side."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from councilcast import World, build
+from councilcast import World
 from django.test import Client
 from webcast import T0
 
 from sovet.web.accounts.models import Person
 from sovet.web.books.models import Act, Council
 from sovet.web.councils import founding_views, services
-from sovet.web.councils.selectors import council_state, council_state_forget
+from sovet.web.councils.selectors import council_state
 
 pytestmark = pytest.mark.django_db
 
 DAY = timedelta(days=1)
 LINK = re.compile(r'value="https?://[^/]+(/found/join/[^/"]+/)"')
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache() -> Iterator[None]:
-    council_state_forget()
-    yield
-    council_state_forget()
 
 
 def client_of(person: Person) -> Client:
@@ -128,11 +121,6 @@ def test_joining_twice_is_refused(make_person: Callable[..., Person]) -> None:
 
 
 # --- affiliation -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(make_person: Callable[..., Person]) -> World:
-    return build(make_person)
 
 
 def carry(council: Council, people: dict[str, Person], number: int, voters: tuple[str, ...],
