@@ -259,6 +259,11 @@ def count(method: str, seats: int, candidates: Sequence[str], rankings: Sequence
     return _method(method)(profile, seats=seats, lot=Lot(seed))
 
 
+def counts_due(state: CouncilState, now: datetime) -> list[int]:
+    """The elections `close_election` would count at `now`: not counted, voting ended."""
+    return [n for n, e in state.elections.items() if e.status != "counted" and e.closes <= now]
+
+
 def close_election(
     state: CouncilState, *, election: int, at: datetime, seed: int, box: BallotBox | None = None
 ) -> Decision:

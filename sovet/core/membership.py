@@ -207,11 +207,27 @@ def admit_unopposed(state: CouncilState, *, applicant: str, at: datetime) -> Dec
     if m.motion is not None:
         raise WrongState(f"{applicant}'s admission is put to the vote (motion {m.motion})",
                          person=applicant)
-    ends = m.sponsored_at + timedelta(days=c.objection_days)
+    ends = _objection_ends(state, m.sponsored_at)
     if at < ends:
         raise WrongState(f"{applicant}'s objection period runs until {ends.isoformat()}",
                          person=applicant)
     return decide(state, MemberAdmitted(person=applicant, via="objection_period", at=at))
+
+
+def _objection_ends(state: CouncilState, sponsored_at: datetime) -> datetime:
+    return sponsored_at + timedelta(days=state.charter.objection_days)
+
+
+def unopposed_due(state: CouncilState, now: datetime) -> list[str]:
+    """The applicants `admit_unopposed` would admit at `now`: sponsored, no objection put their
+    admission to the vote, and the charter's objection period (`objection_days`) is over."""
+    if state.charter.admission != "sponsors_then_objection_period":
+        return []
+    return sorted(
+        p for p, m in state.members.items()
+        if m.status == "applicant" and m.motion is None and m.sponsored_at is not None
+        and _objection_ends(state, m.sponsored_at) <= now
+    )
 
 
 def leave(state: CouncilState, *, person: str, at: datetime) -> Decision:

@@ -289,6 +289,14 @@ def second(state: CouncilState, *, motion: int, by: str, at: datetime) -> Decisi
     return decide(state, seconded)
 
 
+def closes_due(state: CouncilState, now: datetime) -> list[int]:
+    """The motions `close` would close at `now`: their ballot is open and its window ended."""
+    return [
+        n for n, m in state.motions.items()
+        if m.status == "open" and m.closes is not None and m.closes <= now
+    ]
+
+
 def close(
     state: CouncilState,
     *,

@@ -225,3 +225,16 @@ def test_no_sponsors_and_an_objection_period_admit_when_the_period_ends():
     c.do(apply_for, person=eve)
     c.do(admit_unopposed, applicant=eve, at=c.now + DAY)
     assert c.state.is_member(eve) and replays_to_live(c)
+
+
+def test_unopposed_due_names_exactly_the_applicants_admit_unopposed_would_admit():
+    from sovet.core.membership import unopposed_due
+
+    c = founded(charter=Charter(admission="sponsors_then_objection_period", objection_days=3))
+    c.do(apply_for, person=eve)
+    c.do(sponsor, applicant=eve, by=ana)
+    c.do(sponsor, applicant=eve, by=bo)
+    assert unopposed_due(c.state, c.now + 2 * DAY) == []
+    assert unopposed_due(c.state, c.now + 3 * DAY) == [eve]
+    c.do(admit_unopposed, applicant=eve, at=c.now + 3 * DAY)
+    assert unopposed_due(c.state, c.now + 3 * DAY) == []

@@ -189,3 +189,17 @@ def test_outcome_is_quorum_then_more_yes_than_no_and_the_threshold(yes, no, abst
     )
     assert outcome(yes=yes, no=no, abstain=abstain, electorate=electorate, quorum=(qn, qd),
                    threshold=(tn, td)) == expected
+
+
+def test_closes_due_names_a_motion_once_its_window_has_ended_and_not_after_the_close():
+    from sovet.core.motion import closes_due
+
+    c = founded()
+    c.do(move, kind="resolution", by=ana, text="x")
+    assert closes_due(c.state, c.now + WEEK) == []  # waiting for seconders: nothing to close
+    c.do(second, motion=1, by=bo)
+    assert closes_due(c.state, c.now) == []
+    refused(c.state, close, BallotNotOpen, "cannot close earlier", motion=1, at=c.now)
+    assert closes_due(c.state, c.now + WEEK) == [1]
+    c.do(close, motion=1, at=c.now + WEEK)
+    assert closes_due(c.state, c.now + WEEK) == []

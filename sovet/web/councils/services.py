@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import orjson
 from django.db import IntegrityError, transaction
@@ -68,14 +68,6 @@ def _commit(council: Council, decision: Decision) -> CouncilState:
     project(council, entries)
     notify(council, entries, decision.state)  # inbox rows now; e-mail on commit
     return decision.state
-
-
-def closes_due(state: CouncilState, now: datetime) -> list[int]:
-    """The motions whose ballot is open and whose voting window has ended by `now`."""
-    return [
-        n for n, m in state.motions.items()
-        if m.status == "open" and m.closes is not None and m.closes <= now
-    ]
 
 
 def _box(council: Council, of: str, ballot: int) -> tuple[BallotBox, QuerySet[BallotBoxEntry]]:
@@ -135,39 +127,20 @@ def _content(text: str) -> str | tuple[str, ...]:
     return tuple(value) if isinstance(value, list) else str(value)
 
 
-def admissions_due(state: CouncilState, now: datetime) -> list[str]:
-    """Sponsored applicants whose objection period ended by `now` with no objection
-    (charter `sponsors_then_objection_period`)."""
-    c = state.charter
-    if c.admission != "sponsors_then_objection_period":
-        return []
-    period = timedelta(days=c.objection_days)
-    return sorted(
-        p for p, m in state.members.items()
-        if m.status == "applicant" and m.motion is None and m.sponsored_at is not None
-        and m.sponsored_at + period <= now
-    )
-
-
-def elections_due(state: CouncilState, now: datetime) -> list[int]:
-    """The elections whose voting has ended by `now` and that are not counted yet."""
-    return [n for n, e in state.elections.items() if e.status != "counted" and e.closes <= now]
-
-
 def anything_due(state: CouncilState, now: datetime) -> bool:
     """Whether a lazy close has something to do (cheap: pages check it before locking)."""
-    return bool(closes_due(state, now) or elections_due(state, now)
-                or admissions_due(state, now))
+    return bool(core_motion.closes_due(state, now) or election.counts_due(state, now)
+                or membership.unopposed_due(state, now))
 
 
 def _close_due(council: Council, state: CouncilState, now: datetime) -> CouncilState:
     """Close every ballot due by `now`, count every election due, and admit the applicants
     whose objection period passed (in the caller's transaction, after `council_lock`)."""
-    for motion in closes_due(state, now):
+    for motion in core_motion.closes_due(state, now):
         state = _close_motion(council, state, motion, now).state
-    for number in elections_due(state, now):
+    for number in election.counts_due(state, now):
         state = _close_election(council, state, number, now).state
-    for person in admissions_due(state, now):
+    for person in membership.unopposed_due(state, now):
         state = _commit(council, membership.admit_unopposed(state, applicant=person, at=now))
     return state
 
@@ -196,7 +169,7 @@ def motions_close_due(*, council_id: int, now: datetime) -> list[int]:
     """
     council = council_lock(council_id)
     state = council_state(council)
-    due = closes_due(state, now)
+    due = core_motion.closes_due(state, now)
     _close_due(council, state, now)
     return due
 
