@@ -54,3 +54,17 @@ def to_pref_voting(p: Profile, *, extended: bool = False) -> ProfileWithTies:
     if extended:
         pv.use_extended_strict_preference()
     return pv
+
+
+@st.composite
+def elections(draw: st.DrawFn, max_cands: int = 6) -> Profile:
+    """Random STV elections: 2 to `max_cands` candidates, truncated rankings, 1 to n seats."""
+    n = draw(st.integers(2, max_cands))
+    rows = draw(st.lists(st.tuples(st.permutations(range(n)), st.integers(1, n),
+                                   st.integers(1, 40)), min_size=1, max_size=25))
+    ranks = np.full((len(rows), n), -1, dtype=np.int16)
+    for i, (perm, k, _) in enumerate(rows):
+        ranks[i, :k] = perm[:k]
+    return Profile(candidates=tuple("ABCDEFGH"[:n]), rankings=ranks,
+                   weights=np.array([w for *_, w in rows], dtype=np.int64),
+                   seats=draw(st.integers(1, n)))

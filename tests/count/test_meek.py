@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from countcast import profile
+from countcast import elections, profile
 from data import case_id, cases, fixed, load, need
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,19 +113,6 @@ def test_bad_parameters_are_refused() -> None:
 def test_a_looser_omega_still_elects_the_same_here() -> None:
     p = profile("ABCD", [(10, "AB"), (6, "BC"), (5, "C"), (4, "DC")], seats=2)
     assert set(meek(p, lot=Lot(0), omega="0.001").elected) == set(meek(p, lot=Lot(0)).elected)
-
-
-@st.composite
-def elections(draw: st.DrawFn) -> Profile:
-    n = draw(st.integers(2, 6))
-    rows = draw(st.lists(st.tuples(st.permutations(range(n)), st.integers(1, n),
-                                   st.integers(1, 40)), min_size=1, max_size=25))
-    ranks = np.full((len(rows), n), -1, dtype=np.int16)
-    for i, (perm, k, _) in enumerate(rows):
-        ranks[i, :k] = perm[:k]
-    return Profile(candidates=tuple("ABCDEF"[:n]), rankings=ranks,
-                   weights=np.array([w for *_, w in rows], dtype=np.int64),
-                   seats=draw(st.integers(1, n)))
 
 
 @settings(max_examples=150, deadline=None)

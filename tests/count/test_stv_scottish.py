@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from countcast import profile
+from countcast import elections, profile
 from data import DATA, case_id, cases, fixed, load, need
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -207,19 +207,6 @@ def test_stvpoll_difference_is_only_the_transfer_to_an_elected_candidate() -> No
 
 
 # --- properties ----------------------------------------------------------------------------
-
-
-@st.composite
-def elections(draw: st.DrawFn, max_cands: int = 6) -> Profile:
-    n = draw(st.integers(2, max_cands))
-    rows = draw(st.lists(st.tuples(st.permutations(range(n)), st.integers(1, n),
-                                   st.integers(1, 40)), min_size=1, max_size=25))
-    ranks = np.full((len(rows), n), -1, dtype=np.int16)
-    for i, (perm, k, _) in enumerate(rows):
-        ranks[i, :k] = perm[:k]
-    return Profile(candidates=tuple("ABCDEFGH"[:n]), rankings=ranks,
-                   weights=np.array([w for *_, w in rows], dtype=np.int64),
-                   seats=draw(st.integers(1, n)))
 
 
 @settings(max_examples=200, deadline=None)
