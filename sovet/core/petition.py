@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from sovet.core.acts import Act, act
-from sovet.core.charter import at_least
 from sovet.core.council import CouncilState, Decision, Petition, decide, handles
 from sovet.core.errors import AlreadyDone, NotAMember, NotEligible, NotFound, WrongState
 from sovet.core.founding import require_founded
@@ -50,9 +49,15 @@ def _member(state: CouncilState, by: str, what: str) -> None:
                          f"mandates, may, and {by} is {state.describe(by)}", person=by)
 
 
+def signatures_needed(state: CouncilState) -> int:
+    """How many signatures open a recall vote now: the charter's `recall_threshold` of the
+    members, rounded up, and never fewer than one."""
+    num, den = state.charter.recall_threshold
+    return max(1, -(-state.n_members * num // den))
+
+
 def _reached(state: CouncilState, p: Petition, signatures: int) -> bool:
-    return signatures > 0 and at_least(signatures, state.n_members,
-                                       state.charter.recall_threshold)
+    return signatures >= signatures_needed(state)
 
 
 def _with_signature(state: CouncilState, d: Decision, number: int, by: str,

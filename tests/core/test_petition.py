@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cast import ana, bo, cy, dan, eve, fay, founded, gus, hal, refused, replays_to_live
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sovet.core.ballot import BallotOpened
-from sovet.core.charter import Charter
+from sovet.core.charter import Charter, at_least
+from sovet.core.council import CouncilState
 from sovet.core.election import close_election, nominate, rank
 from sovet.core.errors import AlreadyDone, NotAMember, NotEligible, NotFound, WrongState
 from sovet.core.membership import leave
 from sovet.core.motion import MotionMoved
 from sovet.core.office import holders, mandates_of
-from sovet.core.petition import PetitionOpened, PetitionSigned, petition_recall, sign
+from sovet.core.petition import (
+    PetitionOpened,
+    PetitionSigned,
+    petition_recall,
+    sign,
+    signatures_needed,
+)
 
 PEOPLE = (ana, bo, cy, dan, eve, fay, gus, hal)
 
@@ -71,3 +82,15 @@ def test_petition_refusals():
     refused(c.state, sign, NotFound, "no petition 2", petition=2, by=cy, at=c.now)
     c.do(leave, person=bo)
     refused(c.state, sign, WrongState, "mandate has ended", petition=1, by=dan, at=c.now)
+
+
+@given(members=st.integers(0, 500), den=st.integers(1, 20), data=st.data())
+def test_signatures_needed_is_the_least_count_that_reaches_the_recall_threshold(
+    members: int, den: int, data: st.DataObject
+) -> None:
+    num = data.draw(st.integers(1, den))
+    state = CouncilState(n_members=members)
+    state.charter = replace(Charter(), recall_threshold=(num, den))
+    need = signatures_needed(state)
+    assert need >= 1 and at_least(need, members, (num, den))
+    assert need == 1 or not at_least(need - 1, members, (num, den))

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sovet.core import petition as core_petition
 from sovet.core.acts import from_record
 from sovet.core.ballot import BallotSealed
 from sovet.core.book import verify
@@ -445,11 +446,9 @@ def petitions(request: HttpRequest, slug: str) -> HttpResponse:
         return services.petition_open(person=p, council_id=c.pk, office=office, holder=holder)
 
     def context(c: Council, st: CouncilState) -> dict[str, object]:
-        need = -(-st.n_members * st.charter.recall_threshold[0]
-                 // st.charter.recall_threshold[1])
         return {"petitions": [(n, p, st.offices[p.office].name)
                               for n, p in sorted(st.petitions.items())],
-                "needed": max(1, need)}
+                "needed": core_petition.signatures_needed(st)}
 
     return _list_page(request, slug, forms.PetitionForm, "councils/petitions.html", run, context,
                       lambda st: {"mandates": _mandates(st)})
