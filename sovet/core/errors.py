@@ -112,3 +112,20 @@ class NotEligible(RuleError):
     """The person may not do this or be acted on so (a term limit, not a party member, …)."""
 
     code = "not_eligible"
+
+
+def refusal(code: str, message: str) -> RuleError:
+    """The refusal with this code and sentence, as the error class that carries the code.
+
+    For a refusal decided in one place and read back in another (a queued vote refused by the
+    book's writer); an unknown code gives a plain `RuleError` with that code.
+    """
+    pending: list[type[RuleError]] = [RuleError]
+    while pending:
+        kind = pending.pop()
+        if kind.code == code:
+            return kind(message)
+        pending.extend(kind.__subclasses__())
+    error = RuleError(message)
+    error.code = code
+    return error

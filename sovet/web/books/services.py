@@ -46,11 +46,37 @@ def council_lock(council_id: int) -> Council:
     """
     _require_transaction("council_lock")
     try:
-        return Council.objects.select_for_update().get(pk=council_id)
+        # NO KEY: inserting a row that references the council (an act, a roll row) takes a
+        # KEY SHARE lock on it, which must not wait for the head's lock.
+        return Council.objects.select_for_update(no_key=True).get(pk=council_id)
     except Council.DoesNotExist:
         raise NoSuchCouncil(
             f"there is no council {council_id} on this server", council=council_id
         ) from None
+
+
+# The namespace of Sovet's advisory locks (two-int form: namespace, council).
+_BOX_LOCKS = 0x536F76  # "Sov"
+
+
+def box_lock(council_id: int, *, exclusive: bool) -> None:
+    """Lock a council's secret ballot boxes for the rest of the transaction.
+
+    Each secret vote takes the lock shared, so votes are cast side by side and never wait for
+    each other; the seal of a box takes it exclusive, so it waits for the votes in flight and
+    the votes after it wait for the seal, then see the ballot closed. On PostgreSQL it is an
+    advisory lock (memory only, nothing written); on SQLite the write transaction already holds
+    the database's write lock.
+    """
+    _require_transaction("box_lock")
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        # A council id past 2**31 only shares a lock with another council: more waiting, never
+        # less safety.
+        cursor.execute(f"SELECT {take}(%s, %s)", [_BOX_LOCKS, council_id % 2**31])
 
 
 def _head_entry(council: Council) -> Entry | None:
@@ -116,4 +142,4 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
     return entries
 
 
-__all__ = ["NoSuchCouncil", "NotInTransaction", "book_append", "council_lock"]
+__all__ = ["NoSuchCouncil", "NotInTransaction", "book_append", "box_lock", "council_lock"]

@@ -110,3 +110,29 @@ class SealedBallot(models.Model):
             models.UniqueConstraint(fields=("council", "of", "ballot", "position"),
                                     name="sealed_one_per_place"),
         )
+
+
+class NamedVote(models.Model):
+    """A named vote (an open ballot's, or a seated delegate's) queued for the book's writer.
+
+    A named vote is an act in the book. Appending one act per vote, each in its own transaction
+    behind the council's lock, caps a council at a few hundred votes a second; so a vote is
+    first queued here (its own short transaction, no lock), then whoever holds the council's
+    lock next appends every queued vote in one batch (group commit) and deletes the rows it
+    appended. A vote the rules refuse at that point keeps its row, with the refusal, for its
+    voter to read. The voter's request answers only once its vote is in the book.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    of = models.CharField(_("ballot of"), max_length=10, choices=BALLOT_OF)
+    ballot = models.PositiveIntegerField(_("ballot"))
+    person = models.CharField(_("person"), max_length=30)
+    content = models.TextField(_("content"))  # the choice or ranking as JSON
+    at = models.DateTimeField(_("cast at"))
+    refused = models.CharField(_("refused with"), max_length=64, blank=True)
+    detail = models.TextField(_("why refused"), blank=True)
+
+    class Meta:
+        verbose_name = _("queued named vote")
+        verbose_name_plural = _("queued named votes")
+        indexes = (models.Index(fields=("council", "id"), name="named_vote_queue"),)

@@ -1,0 +1,134 @@
+"""Named votes go through a queue that one writer appends in batches (group commit).
+
+A named vote is queued in its own transaction, then whoever holds the council's lock next
+appends every queued vote at once. These tests drive the queue directly: they put votes in it
+as if other voters' requests had queued them and not yet been appended, then check that one
+append takes them all, that the rules still decide each vote (a duplicate is refused to its own
+voter), and that a close never leaves a queued vote behind.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+import pytest
+from councilcast import World
+from django.utils import timezone
+
+from sovet.core.ballot import VoteCast
+from sovet.core.errors import AlreadyVoted, BallotNotOpen, NotAMember, RuleError, refusal
+from sovet.web.books.models import Act
+from sovet.web.councils import services
+from sovet.web.councils.models import NamedVote
+from sovet.web.councils.selectors import council_state
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_resolution(world: World) -> int:
+    c = world.fresh().pk
+    n = services.motion_move(person=world["ana"], council_id=c, kind="resolution",
+                             text="We join the strike")
+    services.motion_second(person=world["bo"], council_id=c, motion_id=n)
+    return int(n)
+
+
+def queue(world: World, motion: int, person: str, choice: str) -> NamedVote:
+    """A vote queued by another request that has not reached the writer yet."""
+    return NamedVote.objects.create(council=world.fresh(), of="motion", ballot=motion,
+                                    person=person, content=orjson.dumps(choice).decode(),
+                                    at=timezone.now())
+
+
+def votes_in_book(world: World, motion: int) -> list[tuple[str, str]]:
+    from sovet.core.acts import from_record
+
+    acts = [from_record(orjson.loads(bytes(b))) for b in
+            Act.objects.filter(council=world.fresh(), kind=VoteCast.kind).values_list("body",
+                                                                                        flat=True)]
+    return [(a.by, a.choice) for a in acts if isinstance(a, VoteCast) and a.motion == motion]
+
+
+def test_one_append_takes_every_queued_vote(world: World) -> None:
+    motion = open_resolution(world)
+    queue(world, motion, "bo", "yes")
+    queue(world, motion, "cy", "no")
+    before = world.fresh().head_seq
+    services.motion_vote(person=world["ana"], council_id=world.bakers.pk, motion_id=motion,
+                         choice="yes")
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("bo", "yes"), ("cy", "no")]
+    assert world.fresh().head_seq == before + 3
+    assert not NamedVote.objects.exists()
+    assert council_state(world.fresh()).motion(motion).votes == {"ana": "yes", "bo": "yes",
+                                                                 "cy": "no"}
+
+
+def test_a_duplicate_in_the_queue_is_refused_to_its_own_voter(world: World) -> None:
+    """Two requests of one voter raced past the early check; the writer counts the first."""
+    motion = open_resolution(world)
+    queue(world, motion, "ana", "no")
+    with pytest.raises(AlreadyVoted):
+        services.motion_vote(person=world["ana"], council_id=world.bakers.pk, motion_id=motion,
+                             choice="yes")
+    assert votes_in_book(world, motion) == [("ana", "no")]
+    assert not NamedVote.objects.exists()
+
+
+def test_a_refused_queued_vote_keeps_its_refusal_for_its_voter(world: World) -> None:
+    motion = open_resolution(world)
+    stranger = queue(world, motion, "eve", "yes")  # eve is a tanner, not a baker
+    services.motion_vote(person=world["bo"], council_id=world.bakers.pk, motion_id=motion,
+                         choice="yes")
+    stranger.refresh_from_db()
+    assert stranger.refused == NotAMember.code
+    assert "eve" in stranger.detail
+    assert votes_in_book(world, motion) == [("bo", "yes")]
+
+
+def test_a_close_appends_the_queue_first(world: World) -> None:
+    """A vote cast in time but still queued when the close comes is counted, not lost."""
+    motion = open_resolution(world)
+    queue(world, motion, "cy", "yes")
+    closes = council_state(world.fresh()).motion(motion).closes
+    assert closes is not None
+    services.motions_close_due(council_id=world.bakers.pk, now=closes + timedelta(seconds=1))
+    m = council_state(world.fresh()).motion(motion)
+    assert m.status != "open"
+    assert m.votes == {"cy": "yes"}
+    assert not NamedVote.objects.exists()
+
+
+def test_a_vote_after_the_close_is_refused_and_queues_nothing(world: World) -> None:
+    motion = open_resolution(world)
+    closes = council_state(world.fresh()).motion(motion).closes
+    assert closes is not None
+    with pytest.raises(BallotNotOpen):
+        services.motion_vote(person=world["ana"], council_id=world.bakers.pk,
+                             motion_id=motion, choice="yes", at=closes + timedelta(hours=1))
+    assert not NamedVote.objects.exists()
+    assert votes_in_book(world, motion) == []
+
+
+@pytest.mark.parametrize("kind", [AlreadyVoted, NotAMember, BallotNotOpen])
+def test_refusal_gives_back_the_class_of_its_code(kind: type[RuleError]) -> None:
+    again = refusal(kind.code, "said once")
+    assert type(again) is kind
+    assert again.message == "said once"
+
+
+def test_refusal_of_an_unknown_code_keeps_the_code() -> None:
+    again = refusal("from_a_later_version", "said once")
+    assert again.code == "from_a_later_version"
+    assert str(again) == "said once"
+
+
+def test_close_due_forgets_refusals_nobody_came_back_for(world: World) -> None:
+    motion = open_resolution(world)
+    stale = queue(world, motion, "eve", "yes")
+    NamedVote.objects.filter(pk=stale.pk).update(refused=NotAMember.code, detail="not a member",
+                                                 at=timezone.now() - timedelta(hours=2))
+    fresh = queue(world, motion, "hal", "yes")
+    NamedVote.objects.filter(pk=fresh.pk).update(refused=NotAMember.code, detail="not a member")
+    services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())
+    assert list(NamedVote.objects.values_list("pk", flat=True)) == [fresh.pk]
