@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 from sovet.core.council import CouncilState
 from sovet.core.errors import RuleError
 from sovet.count.cli import tally
+
+if TYPE_CHECKING:
+    from sovet.core.book import Verdict
 
 app = typer.Typer(
     help="Sovet: councils that govern themselves, and the book anyone can verify.",
@@ -54,7 +57,17 @@ def refusals(fn: F) -> F:
 @app.command()
 @refusals
 def verify(
-    book: Annotated[Path, typer.Argument(help="The book file (JSONL, one act per line).")],
+    book: Annotated[
+        Path | None,
+        typer.Argument(help="The book file (JSONL, one act per line); or use --council."),
+    ] = None,
+    council: Annotated[
+        str | None,
+        typer.Option(
+            help="Verify this council's book in the site's database instead of a file (the "
+            "council's id, as in its address; DATABASE_URL or SOVET_DATA says which database)."
+        ),
+    ] = None,
     head: Annotated[
         str | None,
         typer.Option(help="A head hash saved earlier: check the book extends it."),
@@ -63,15 +76,77 @@ def verify(
         bool, typer.Option("--full", help="Also check every act's JSON is canonical (slower).")
     ] = False,
 ) -> None:
-    """Check a book's chain: exit 0 if every act is intact, 1 naming the first broken act."""
+    """Check a book's chain: exit 0 if every act is intact, 1 naming the first broken act.
+
+    Give a book file, or --council ID for a council's book in this server's database.
+    """
     from sovet.core.book import verify_file
 
-    verdict = verify_file(book, head=head, full=full)
+    if (book is None) == (council is None):
+        both = ", not both" if book is not None else ""
+        err.print(f"[red]error:[/red] give a book file or --council ID{both}: `sovet verify "
+                  "BOOK.jsonl` checks a downloaded book, `sovet verify --council ID` checks a "
+                  "council's book in this server's database")
+        raise typer.Exit(2)
+    if book is not None:
+        verdict = verify_file(book, head=head, full=full)
+    else:
+        verdict = _verify_council(str(council), head=head, full=full)
     if verdict.ok:
-        out.print(f"[green]{verdict}[/green]")
+        out.print(f"[green]{escape(str(verdict))}[/green]")
         return
-    err.print(f"[red]{verdict}[/red]")
+    err.print(f"[red]{escape(str(verdict))}[/red]")
     raise typer.Exit(1)
+
+
+def _verify_council(slug: str, *, head: str | None, full: bool) -> Verdict:
+    """Verify a council's book as stored in the site's database, up to the head kept for it.
+
+    Beyond the chain, the book must end exactly at the council's stored head: acts deleted from
+    the end, or a head moved by hand, are named too. Raises `NoSuchCouncil`, `NotReady`.
+    """
+    from sovet import serve as web
+
+    web.setup()
+    from django.db import DatabaseError
+
+    from sovet.core.book import Verdict
+    from sovet.core.book import verify as verify_lines
+    from sovet.web.books.models import Act
+    from sovet.web.books.selectors import book_lines, council_get
+
+    try:
+        c = council_get(slug)
+        verdict = verify_lines(book_lines(c), head=head, full=full)
+        beyond = (Act.objects.filter(council=c, seq__gt=c.head_seq).order_by("seq")
+                  .values_list("seq", flat=True).first())
+        # An act appended while we read has moved the head past it; only a stray one has not.
+        if beyond is not None and council_get(slug).head_seq >= beyond:
+            beyond = None
+    except DatabaseError as e:
+        raise web.NotReady(f"cannot read council {slug}'s book from the database: {e}; check "
+                           "DATABASE_URL (or SOVET_DATA for the local SQLite file), that the "
+                           "database server is running and that `sovet migrate` was run"
+                           ) from e
+    if not verdict.ok:
+        return verdict
+    if (verdict.count, verdict.head) != (c.head_seq, c.head_hash):
+        missing = verdict.count + 1 if verdict.count < c.head_seq else verdict.count
+        return Verdict(
+            False, verdict.count, verdict.head, missing,
+            f"act {missing}: the book ends at act {verdict.count} with hash {verdict.head}, "
+            f"but the council's head is act {c.head_seq} with hash {c.head_hash}: acts were "
+            "removed, or the head changed outside Sovet",
+            verdict.head_seq,
+        )
+    if beyond is not None:
+        return Verdict(
+            False, verdict.count, verdict.head, beyond,
+            f"act {beyond}: it is stored after the council's head (act {c.head_seq}), so it "
+            "was written outside Sovet",
+            verdict.head_seq,
+        )
+    return verdict
 
 
 @app.command()
@@ -268,6 +343,9 @@ def close_due() -> None:
         closed = motions_close_due(council_id=council.pk, now=now)
         words = ", ".join(str(n) for n in closed) if closed else "none"
         out.print(f"{council.slug}: motions closed: {words}", markup=False)
+    from sovet.web.councils.vacuum import vacuum_box
+
+    vacuum_box()  # again, in case a seal's own rewrite of the box did not get its lock
 
 
 @app.command()
@@ -327,6 +405,10 @@ def serve(
     # markup=False: an address such as [::1] is not Rich markup.
     web.serve(host, port, threads=threads, announce=lambda s: out.print(s, markup=False))
 
+
+from sovet.api.cli import register as register_book_transfer  # noqa: E402 (after the app)
+
+register_book_transfer(app)
 
 if __name__ == "__main__":
     app()

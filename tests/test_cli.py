@@ -221,3 +221,59 @@ def test_rebuild_with_no_council_says_so() -> None:
     result = runner.invoke(app, ["rebuild"])
     assert result.exit_code == 0, result.output
     assert "nothing to rebuild" in result.output
+
+
+# --- verify --council: a council's book as the server stores it -----------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_cold_cache")
+def test_verify_council_checks_the_stored_book_to_its_head() -> None:
+    council = _small_council(at_day=1)
+    result = runner.invoke(app, ["verify", "--council", "bakers"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"ok: {council.head_seq} acts, head {council.head_hash}")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_cold_cache")
+def test_verify_council_names_an_act_changed_in_the_database() -> None:
+    council = _small_council(at_day=1)
+    act = Act.objects.get(council=council, seq=3)
+    act.body = bytes(act.body).replace(b'"at":"2026', b'"at":"2025', 1)
+    act.save()
+    result = runner.invoke(app, ["verify", "--council", "bakers"])
+    assert result.exit_code == 1
+    assert result.output.startswith("broken: act 3: its hash does not match its content")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_cold_cache")
+def test_verify_council_with_a_saved_head_refuses_a_cut_book() -> None:
+    council = _small_council(at_day=1)
+    saved, keep = council.head_hash, council.head_seq - 2
+    assert runner.invoke(app, ["verify", "--council", "bakers", "--head", saved]).exit_code == 0
+    Act.objects.filter(council=council, seq__gt=keep).delete()
+    Council.objects.filter(pk=council.pk).update(
+        head_seq=keep, head_hash=Act.objects.get(council=council, seq=keep).hash)
+    assert runner.invoke(app, ["verify", "--council", "bakers"]).exit_code == 0
+    result = runner.invoke(app, ["verify", "--council", "bakers", "--head", saved])
+    assert result.exit_code == 1
+    assert "does not reach the witnessed head" in result.output
+
+
+@pytest.mark.django_db
+def test_verify_council_names_a_council_that_is_not_there() -> None:
+    result = runner.invoke(app, ["verify", "--council", "nobody"])
+    assert result.exit_code == 2
+    assert "there is no council 'nobody' on this server" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["book.jsonl", "--council", "bakers"]])
+def test_verify_takes_a_book_file_or_a_council_but_not_both(args: list[str]) -> None:
+    result = runner.invoke(app, ["verify", *args])
+    assert result.exit_code == 2
+    assert "give a book file or --council ID" in result.output
+    assert "Traceback" not in result.output

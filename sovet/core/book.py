@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice, repeat
 from operator import indexOf
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 import orjson
 
@@ -131,11 +131,22 @@ class Entry(NamedTuple):
     hash: str
 
 
-def chain(acts: Iterable[Act], *, after: Entry | None = None) -> list[Entry]:
+class Head(Protocol):
+    """Where a book ends: its last act's seq and hash (an `Entry` is one)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+
+def chain(acts: Iterable[Act], *, after: Head | None = None) -> list[Entry]:
     """Chain acts into book entries, starting a new book or continuing after `after`.
 
     The first entry's seq is 1 and its prev is `GENESIS` when `after` is None; otherwise they
-    follow `after`. Raises `InvalidAct` for an act the book cannot encode.
+    follow `after` (the last entry, or any head: only its seq and hash are used). Raises
+    `InvalidAct` for an act the book cannot encode.
     """
     seq, prev = (0, GENESIS) if after is None else (after.seq, after.hash)
     entries: list[Entry] = []

@@ -125,3 +125,37 @@ def static_root() -> Path | None:
     """Return where `collectstatic` gathers static files (`$SOVET_STATIC_ROOT`), if set."""
     given = os.environ.get("SOVET_STATIC_ROOT", "").strip()
     return Path(given).expanduser().resolve() if given else None
+
+
+def trusted_proxies() -> int:
+    """Return how many proxies in front of the server are trusted (`$SOVET_TRUSTED_PROXY`).
+
+    Empty or `0`: none; the client is the peer of the connection. `1`: one proxy (e.g.
+    nginx) that terminates TLS, sets X-Forwarded-Proto and appends the client's address to
+    X-Forwarded-For; `2` or more: that many such proxies in a chain. Raises
+    `ImproperlyConfigured` for anything but a whole number.
+    """
+    given = os.environ.get("SOVET_TRUSTED_PROXY", "").strip()
+    if not given:
+        return 0
+    if not given.isdigit() or not given.isascii():
+        raise ImproperlyConfigured(
+            f"SOVET_TRUSTED_PROXY is {given!r}; set it to the number of proxies in front of "
+            "Sovet (1 for one nginx), or leave it unset when clients connect directly"
+        )
+    return int(given)
+
+
+def size(name: str, default: int) -> int:
+    """Read a size in bytes from the environment variable `name` (default `default`).
+
+    Raises `ImproperlyConfigured` unless it is a whole number of bytes.
+    """
+    given = os.environ.get(name, "").strip()
+    if not given:
+        return default
+    if not given.isdigit() or not given.isascii():
+        raise ImproperlyConfigured(
+            f"{name} is {given!r}; set it to a whole number of bytes, e.g. {default}"
+        )
+    return int(given)

@@ -4,8 +4,11 @@
 - `SOVET_SECRET_KEY`: the secret key; without it, one is generated once into the data folder.
 - `DATABASE_URL`: the database (dj-database-url syntax); default SQLite in the data folder.
 - `SOVET_DEBUG=1`: debug pages (never in production).
-- `SOVET_HTTPS=1`: served over HTTPS: secure cookies, HSTS, redirect to HTTPS.
-- `SOVET_PROXY_HTTPS=1`: behind a proxy that terminates TLS and sets `X-Forwarded-Proto`.
+- `SOVET_HTTPS=1`: production, served over HTTPS: secure cookies, HSTS, redirect to HTTPS.
+- `SOVET_HSTS_PRELOAD=1`: also ask browsers to preload HSTS (the whole domain, for good).
+- `SOVET_TRUSTED_PROXY=N`: behind N proxies (usually 1) that terminate TLS, set
+  `X-Forwarded-Proto` and append the client's address to `X-Forwarded-For`.
+- `SOVET_IMPORT_MAX_BYTES`: the largest book the API imports (default 64 MiB).
 - `SOVET_STATIC_ROOT`: where `collectstatic` gathers static files for a front server.
 - `SOVET_ALLOWED_HOSTS`, `SOVET_CSRF_TRUSTED_ORIGINS`: comma-separated lists.
 """
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     "sovet.web.books",
     "sovet.web.councils",
     "sovet.web.notifications",
+    "sovet.api",
 ]
 
 MIDDLEWARE = [
@@ -136,8 +140,21 @@ if env.flag("SOVET_HTTPS"):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-if env.flag("SOVET_PROXY_HTTPS"):
+    # Preloading binds the whole domain to HTTPS in browsers for good: the operator's choice.
+    SECURE_HSTS_PRELOAD = env.flag("SOVET_HSTS_PRELOAD")
+# Behind trusted proxies, X-Forwarded-Proto says whether the client used HTTPS (so the
+# redirect above does not loop) and X-Forwarded-For names the client for the log-in throttle
+# (sovet.web.accounts.throttle.client_address). Never trusted without a proxy: a client
+# could write either header itself.
+SOVET_TRUSTED_PROXIES = env.trusted_proxies()
+if SOVET_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Request size: forms and API bodies are small, so a large body is refused before it is read
+# (Django answers RequestDataTooBig; the API maps it to 413). Only the API's book import
+# reads more, up to SOVET_IMPORT_MAX_BYTES, from the request stream itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+SOVET_IMPORT_MAX_BYTES = env.size("SOVET_IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
 # E-mail (notifications): printed to the console unless EMAIL_HOST names an SMTP server.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()

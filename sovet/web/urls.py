@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from sovet.api.api import urls as api_urls
 from sovet.web.books import views as book_views
 from sovet.web.councils import founding_views
 from sovet.web.councils import views as council_views
@@ -24,4 +25,5 @@ urlpatterns = [
     path("accounts/", include("sovet.web.accounts.urls")),
     path("inbox/", include("sovet.web.notifications.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls()),
 ]

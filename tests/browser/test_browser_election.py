@@ -34,7 +34,7 @@ PASSWORD = "ink-press-42-lantern"  # electioncast.PASSWORD
 # Seconds from the seed until the nominations close: enough for three people to stand.
 WINDOW = 40
 
-_DROPPED = ("DATABASE_URL", "SOVET_SECRET_KEY", "SOVET_DEBUG", "SOVET_HTTPS", "SOVET_PROXY_HTTPS",
+_DROPPED = ("DATABASE_URL", "SOVET_SECRET_KEY", "SOVET_DEBUG", "SOVET_HTTPS", "SOVET_TRUSTED_PROXY",
             "SOVET_ALLOWED_HOSTS", "SOVET_CSRF_TRUSTED_ORIGINS", "SOVET_STATIC_ROOT")
 
 

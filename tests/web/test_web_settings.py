@@ -26,7 +26,8 @@ def load_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **environ: str
 ) -> dict[str, Any]:
     """Run settings.py afresh under the given environment and return its names."""
-    for name in ("SOVET_HTTPS", "SOVET_DEBUG", "SOVET_PROXY_HTTPS", "DATABASE_URL", env.KEY_ENV):
+    for name in ("SOVET_HTTPS", "SOVET_DEBUG", "SOVET_TRUSTED_PROXY", "SOVET_HSTS_PRELOAD",
+                 "DATABASE_URL", env.KEY_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(env.DATA_ENV, str(tmp_path / "data"))
     for name, value in environ.items():

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
+from sovet.web.accounts.forms import AdminLogInForm
 from sovet.web.accounts.models import Person
 
 
@@ -39,3 +40,6 @@ class PersonAdmin(ReadOnlyAdmin):
 
 # Groups grant model permissions, which no admin page here honours: leave them out.
 admin.site.unregister(Group)
+
+# The admin's log-in checks a password too, so it goes through the log-in throttle.
+admin.site.login_form = AdminLogInForm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -38,8 +39,29 @@ class SignUpForm(BaseUserCreationForm):
         return username
 
 
+def throttled_clean(form: AuthenticationForm) -> dict[str, Any]:
+    """Check the throttle first, then the password; count a failure, clear on success.
+
+    Every form that checks a password cleans through here, so none is a way around the
+    throttle.
+    """
+    username = normalize_username(form.cleaned_data.get("username") or "")
+    address = throttle.client_address(form.request) if form.request else None
+    if username and form.cleaned_data.get("password"):
+        throttle.login_permitted(username=username, address=address)
+        form.cleaned_data["username"] = username
+        try:
+            cleaned: dict[str, Any] = AuthenticationForm.clean(form)
+        except forms.ValidationError:
+            throttle.login_failed(username=username, address=address)
+            raise
+        throttle.login_succeeded(username=username)
+        return cleaned
+    return form.cleaned_data
+
+
 class LogInForm(AuthenticationForm):
-    """Log in by username (any case) and password, through the throttle's seam."""
+    """Log in by username (any case) and password, through the log-in throttle."""
 
     error_messages = {  # noqa: RUF012 (Django's own attribute)
         **AuthenticationForm.error_messages,
@@ -53,15 +75,13 @@ class LogInForm(AuthenticationForm):
         _no_autofocus(self)
 
     def clean(self) -> dict[str, Any]:
-        """Check the throttle first, then the password; count a failure."""
-        username = normalize_username(self.cleaned_data.get("username") or "")
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if username and self.cleaned_data.get("password"):
-            throttle.login_permitted(username=username, address=address)
-            self.cleaned_data["username"] = username
-            try:
-                return super().clean()
-            except forms.ValidationError:
-                throttle.login_failed(username=username, address=address)
-                raise
-        return self.cleaned_data
+        """Check the throttle first, then the password; count a failure, clear on success."""
+        return throttled_clean(self)
+
+
+class AdminLogInForm(AdminAuthenticationForm):
+    """The read-only admin's log-in, through the same throttle as the site's."""
+
+    def clean(self) -> dict[str, Any]:
+        """Check the throttle first, then the password and staff status; count a failure."""
+        return throttled_clean(self)

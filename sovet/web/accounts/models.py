@@ -123,3 +123,31 @@ class Person(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         """The name shown to others."""
         return self.display_name
+
+
+class LoginFailure(models.Model):
+    """One failed log-in, counted toward the throttle of an account or of a client address.
+
+    Kept in the database (not in a worker's memory) so the count holds across every gunicorn
+    worker. An attempt writes one row per scope; rows older than the throttle's window are
+    deleted as new failures come, so an address is kept for minutes only and never beside
+    anything a person did in a council.
+    """
+
+    ACCOUNT = "account"
+    ADDRESS = "address"
+    SCOPES: ClassVar[list[tuple[str, str]]] = [(ACCOUNT, "account"), (ADDRESS, "address")]
+
+    scope = models.CharField(max_length=7, choices=SCOPES)
+    key = models.CharField(max_length=150)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["scope", "key", "at"], name="login_failure_window"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

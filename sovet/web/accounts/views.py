@@ -5,12 +5,18 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sovet.api.forms import TokenForm
+from sovet.api.tokens import token_create, token_list, token_revoke
+from sovet.core.errors import RuleError
 from sovet.web.accounts.forms import LogInForm, SignUpForm
+from sovet.web.accounts.models import Person
 from sovet.web.councils.selectors import declarations_of, memberships_of
+from sovet.web.errors import status_for
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,10 +53,8 @@ class LogOutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]  # noqa: RUF012 (Django's own attribute)
 
 
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    """One's own profile: username, display name, e-mail, joined, and one's councils (with
-    the foundings waiting for one's confirmation)."""
+def _profile(request: HttpRequest, *, form: TokenForm | None = None, new_token: str = "",
+             status: int = 200) -> HttpResponse:
     me = request.user.get_username()
     memberships = memberships_of(me)
     return render(request, "accounts/profile.html", {
@@ -58,4 +62,48 @@ def profile(request: HttpRequest) -> HttpResponse:
         "memberships": [(m, declarations_of(m.council, me)) for m in memberships
                         if m.status != "founding"],
         "foundings": [m for m in memberships if m.status == "founding"],
-    })
+        "tokens": token_list(person=_person(request)),
+        "token_form": form or TokenForm(),
+        "new_token": new_token,
+    }, status=status)
+
+
+def _person(request: HttpRequest) -> Person:
+    user = request.user
+    if not isinstance(user, Person):  # login_required lets only persons through
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_safe
+def profile(request: HttpRequest) -> HttpResponse:
+    """One's own profile: username, display name, e-mail, joined, one's councils (with the
+    foundings waiting for one's confirmation), and one's personal access tokens."""
+    return _profile(request)
+
+
+@login_required
+@require_POST
+def token_new(request: HttpRequest) -> HttpResponse:
+    """Make a personal access token and show it this once (it is stored only hashed)."""
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _profile(request, form=form, status=400)
+    try:
+        _token, plaintext = token_create(person=_person(request), name=form.cleaned_data["name"])
+    except RuleError as e:
+        form.add_error("name", e.message)
+        return _profile(request, form=form, status=status_for(e))
+    response = _profile(request, new_token=plaintext)
+    # The token is on this page only: no cache may keep a copy of it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of one's tokens; it stops working at once."""
+    token_revoke(person=_person(request), token_id=token_id)
+    return redirect("accounts:profile")

@@ -24,10 +24,11 @@ import orjson
 import sovet.core  # noqa: F401 (registers every act kind, so replay knows them all)
 from sovet.core.acts import Act as CoreAct
 from sovet.core.acts import from_record
+from sovet.core.ballot import BallotSealed
 from sovet.core.book import GENESIS
 from sovet.core.council import CouncilState, Declaration, replay
 from sovet.web.books.models import Act, Council
-from sovet.web.councils.models import Membership
+from sovet.web.councils.models import Membership, SealedBallot, VoterRoll
 
 _CHUNK = 2000
 
@@ -111,3 +112,45 @@ def declarations_of(council: Council, person: str) -> list[tuple[int, Declaratio
     """A person's declarations in a council, from its state (numbered as in the book)."""
     state = council_state(council)
     return [(n, d) for n, d in sorted(state.declarations.items()) if d.person == person]
+
+
+def has_voted(council: Council, state: CouncilState, of: str, number: int, person: str) -> bool:
+    """Whether `person` has voted on a motion's or an election's ballot (`of`: motion or
+    election): the roll for a secret ballot (a seated delegate votes by name), else the
+    named votes. Pages and the API both ask here."""
+    if not person:
+        return False
+    if of == "motion":
+        m = state.motion(number)
+        secret, named = m.secret, person in m.votes
+    else:
+        e = state.election(number)
+        secret, named = e.secret, person in e.rankings
+    if named or not secret or person in state.delegates:
+        return named
+    return VoterRoll.objects.filter(council=council, of=of, ballot=number,
+                                    person=person).exists()
+
+
+def sealed_of(council: Council, of: str, number: int) -> BallotSealed | None:
+    """The book's `ballot.sealed` act of a motion's or election's secret ballot, once closed."""
+    rows = Act.objects.filter(council=council, kind=BallotSealed.kind).values_list("body",
+                                                                                   flat=True)
+    for b in rows:
+        a = from_record(orjson.loads(bytes(b)))
+        if isinstance(a, BallotSealed) and a.of == of and a.ballot == number:
+            return a
+    return None
+
+
+def sealed_list(council: Council, of: str, number: int) -> list[bytes] | None:
+    """A closed secret ballot's sealed list in its sealed order, or None when it is not
+    published (fewer than the charter's `min_published_voters` voted), not sealed yet, or not
+    kept on this server (a council imported from its book)."""
+    sealed = sealed_of(council, of, number)
+    if sealed is None or not sealed.published:
+        return None
+    rows = [bytes(b) for b in SealedBallot.objects.filter(council=council, of=of, ballot=number)
+            .order_by("position").values_list("content", flat=True)]
+    # A council imported from its book has the seal's Merkle root but not the list itself.
+    return rows if len(rows) == sealed.voters else None

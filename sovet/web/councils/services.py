@@ -40,6 +40,7 @@ from sovet.web.books.services import NoSuchCouncil, book_append, box_lock, counc
 from sovet.web.councils.models import BallotBoxEntry, NamedVote, SealedBallot, VoterRoll
 from sovet.web.councils.projector import project
 from sovet.web.councils.selectors import council_state, council_state_store
+from sovet.web.councils.vacuum import vacuum_box
 from sovet.web.notifications.services import notify
 
 Declared = tuple[tuple[str, str, str, str], ...]
@@ -93,6 +94,9 @@ def _seal(council: Council, of: str, ballot: int, decision: Decision,
         for i, b in enumerate(decision.sealed)
     )
     rows.delete()
+    # A deleted row stays readable in the table's pages, its transaction id beside the voter
+    # roll's, until the table is rewritten: after the commit, it is.
+    vacuum_box()
 
 
 def _seed() -> int:

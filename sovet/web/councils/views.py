@@ -27,16 +27,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sovet.core import petition as core_petition
 from sovet.core.acts import from_record
-from sovet.core.ballot import BallotSealed
 from sovet.core.book import verify
 from sovet.core.council import CouncilState
 from sovet.core.errors import NotFound, RuleError
 from sovet.web.accounts.models import Person
 from sovet.web.books import selectors as books
-from sovet.web.books.models import Act, Council
+from sovet.web.books.models import Council
 from sovet.web.councils import forms, services
-from sovet.web.councils.models import SealedBallot, VoterRoll
-from sovet.web.councils.selectors import council_state
+from sovet.web.councils.selectors import council_state, has_voted, sealed_list, sealed_of
 from sovet.web.councils.words import act_words, charter_words
 from sovet.web.errors import status_for
 
@@ -302,20 +300,12 @@ def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
                     number: int) -> dict[str, object]:
     m = state.motion(number)
     me = _me(request)
-    voted = False
-    if me and m.secret:
-        voted = VoterRoll.objects.filter(council=council, of="motion", ballot=number,
-                                         person=me).exists()
-    elif me:
-        voted = me in m.votes
+    voted = has_voted(council, state, "motion", number, me)
     published: list[bytes] = []
     sealed_act = None
     if m.secret and m.status in ("carried", "lost"):
-        sealed_act = _sealed_act(council, number)
-        if sealed_act is not None and sealed_act.published:
-            published = [bytes(b) for b in SealedBallot.objects.filter(
-                council=council, of="motion", ballot=number).order_by("position")
-                .values_list("content", flat=True)]
+        sealed_act = sealed_of(council, "motion", number)
+        published = sealed_list(council, "motion", number) or []
     member = state.is_member(me)
     return {
         "council": council, "state": state, "number": number, "motion": m,
@@ -327,17 +317,6 @@ def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
         "sealed": sealed_act, "published": [b.decode() for b in published],
         "named_votes": [(p, dict(forms.CHOICE_WORDS)[c]) for p, c in sorted(m.votes.items())],
     }
-
-
-def _sealed_act(council: Council, number: int) -> BallotSealed | None:
-    """The book's `ballot.sealed` act of a motion's secret ballot, if it is closed."""
-    rows = Act.objects.filter(council=council, kind=BallotSealed.kind).values_list("body",
-                                                                                   flat=True)
-    for b in rows:
-        a = from_record(orjson.loads(bytes(b)))
-        if isinstance(a, BallotSealed) and a.of == "motion" and a.ballot == number:
-            return a
-    return None
 
 
 @require_safe

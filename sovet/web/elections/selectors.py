@@ -26,7 +26,7 @@ from sovet.count.chart import draw_chart
 from sovet.count.profile import Profile
 from sovet.count.result import Result, Round
 from sovet.web.books.models import Act, Council
-from sovet.web.councils.models import SealedBallot
+from sovet.web.councils.selectors import sealed_list, sealed_of
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,7 @@ def counted_act(council: Council, number: int) -> ElectionCounted | None:
 
 def sealed_act(council: Council, number: int) -> BallotSealed | None:
     """The book's `ballot.sealed` act of a secret election, if it is closed."""
-    for a in _acts_of(council, BallotSealed.kind):
-        if isinstance(a, BallotSealed) and a.of == "election" and a.ballot == number:
-            return a
-    return None
+    return sealed_of(council, "election", number)
 
 
 def public_ballots(council: Council, e: Election, number: int,
@@ -76,11 +73,10 @@ def public_ballots(council: Council, e: Election, number: int,
     named = tuple(e.rankings[p] for p in sorted(e.rankings))
     if not e.secret:
         return named
-    if sealed is None or not sealed.published:
+    rows = sealed_list(council, "election", number) if sealed is not None else None
+    if rows is None:
         return None
-    rows = (SealedBallot.objects.filter(council=council, of="election", ballot=number)
-            .order_by("position").values_list("content", flat=True))
-    return tuple(sealed_contents([bytes(b) for b in rows])) + named
+    return tuple(sealed_contents(rows)) + named
 
 
 def _summary(c: ElectionCounted) -> Result:

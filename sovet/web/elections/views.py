@@ -23,7 +23,7 @@ from sovet.count.report import SHOWN_PLACES, format_votes, method_name
 from sovet.web.books import selectors as books
 from sovet.web.books.models import Council
 from sovet.web.councils import services
-from sovet.web.councils.models import VoterRoll
+from sovet.web.councils.selectors import has_voted
 from sovet.web.councils.views import SECRECY_PROMISE, _current, _me, _person
 from sovet.web.elections import forms, selectors
 from sovet.web.errors import status_for
@@ -108,12 +108,7 @@ def _context(request: HttpRequest, council: Council, state: CouncilState, number
     now = timezone.now()
     p = phase(e, now)
     member = state.is_member(me)
-    voted = False
-    if me and e.secret and me not in state.delegates:
-        voted = VoterRoll.objects.filter(council=council, of="election", ballot=number,
-                                         person=me).exists()
-    elif me:
-        voted = me in e.rankings
+    voted = has_voted(council, state, "election", number, me)
     my_parties = [(n, party) for n, party in sorted(state.parties.items())
                   if me and me in party.members]
     slates = [(n, party, forms_given.get(f"slate_{n}")

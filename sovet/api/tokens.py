@@ -1,0 +1,97 @@
+"""Making, revoking and checking personal access tokens.
+
+A token is `sovet_` and 32 random bytes in URL-safe base64, shown once. The database keeps
+its SHA-256 only: a leaked table gives no usable token. Checking looks the row up by the
+digest and compares the digests with `hmac.compare_digest`, so the time taken does not tell
+how much of a guess was right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+
+from sovet.api.models import Token
+from sovet.core.errors import BadCommand, NotFound
+from sovet.web.accounts.models import Person
+
+TOKEN_PREFIX = "sovet_"
+NAME_MAX = 100
+# Writing `last_used` on every request would make every read a write; a minute is precise
+# enough for a person deciding which token to revoke.
+LAST_USED_STEP = timedelta(minutes=1)
+
+
+class NoSuchToken(NotFound):
+    """No token with that id belongs to this person."""
+
+    code = "no_such_token"
+
+
+def token_digest(plaintext: str) -> str:
+    """The SHA-256 hex digest of a token, as stored."""
+    return hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_create(*, person: Person, name: str) -> tuple[Token, str]:
+    """Make a token for `person`; return its row and its plaintext (shown once, never stored).
+
+    Raises `BadCommand` for an empty or over-long name.
+    """
+    name = name.strip()
+    if not name:
+        raise BadCommand("a token needs a name that says what it is for, e.g. “laptop script”")
+    if len(name) > NAME_MAX:
+        raise BadCommand(f"a token's name is at most {NAME_MAX} characters; this one has "
+                         f"{len(name)}")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = Token.objects.create(person=person, name=name, digest=token_digest(plaintext),
+                                 prefix=plaintext[len(TOKEN_PREFIX):][:8])
+    return token, plaintext
+
+
+def token_revoke(*, person: Person, token_id: int) -> Token:
+    """Revoke one of `person`'s tokens: it stops working at once. Revoking twice is harmless.
+
+    Raises `NoSuchToken` when the token is not theirs (one answer for absent and forbidden).
+    """
+    token = Token.objects.filter(person=person, pk=token_id).first()
+    if token is None:
+        raise NoSuchToken(f"you have no token {token_id}; see the list on your profile",
+                          token=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_list(*, person: Person) -> list[Token]:
+    """A person's tokens that still work, newest first."""
+    return list(Token.objects.filter(person=person, revoked_at__isnull=True)
+                .order_by("-created", "-id"))
+
+
+def token_person(plaintext: str) -> Person | None:
+    """The active person a token belongs to, or None for an unknown, revoked or malformed token.
+
+    Notes when it was last used (at most once a minute).
+    """
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    digest = token_digest(plaintext)
+    token = Token.objects.select_related("person").filter(digest=digest).first()
+    # The index found the row; comparing again in constant time keeps a timing side channel
+    # out of whatever the database's own comparison does.
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    if token.revoked_at is not None or not token.person.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used is None or now - token.last_used >= LAST_USED_STEP:
+        Token.objects.filter(pk=token.pk).update(last_used=now)
+    person: Person = token.person
+    return person
