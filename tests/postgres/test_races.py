@@ -55,11 +55,12 @@ How it was checked (each a test below; "found" is what they saw when written, 50
 3. No lock, constraints kept (`test_without_the_lock_the_constraints_alone_keep_at_most_once`):
    nothing counts twice and the book never forks, and the secret vote is still refused cleanly
    with `already_voted`. Found: the book's racers were refused by the database, not the
-   rules: `IntegrityError` on `act_one_per_place` from `book_append`'s insert, and deadlocks
-   between concurrent batch appends of queued named votes (`OperationalError`), which a page
-   would answer with a 500; a named vote whose caller got such an error was appended by a
-   later batch. So the constraints keep the count right without the lock, but only the lock
-   makes the losers' answers clean; test 2 and the main test show it does.
+   rules. `book_append` turns the `IntegrityError` of `act_one_per_place` into a clean
+   `book_moved` refusal (asserted: no IntegrityError leaks), but concurrent batch appends of
+   queued named votes can still deadlock (`OperationalError`), which a page would answer with
+   a 500; a named vote whose caller got such an error was appended by a later batch. So the
+   constraints keep the count right without the lock, but only the lock makes every loser's
+   answer clean; test 2 and the main test show it does.
 """
 
 from __future__ import annotations
@@ -619,3 +620,6 @@ def test_without_the_lock_the_constraints_alone_keep_at_most_once(
     # The secret vote, whose guard is the constraint, is refused cleanly as a second vote.
     assert found.leaks["secret vote"] == Counter()
     assert set(found.refusals["secret vote"]) == {"already_voted"}
+    # A lost append is refused as such, never a raw IntegrityError.
+    for what in BOOK_RACES:
+        assert "IntegrityError" not in found.leaks[what], found

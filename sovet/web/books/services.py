@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from sovet.core.acts import Act as CoreAct
 from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
-from sovet.core.errors import NotFound
+from sovet.core.errors import NotFound, WrongState
 from sovet.web.books.models import Act, Council
 
 
@@ -22,6 +22,12 @@ class NoSuchCouncil(NotFound):
     """No council with that id is kept on this server."""
 
     code = "no_such_council"
+
+
+class BookMoved(WrongState):
+    """Another act took the place this append wanted: the head moved under it."""
+
+    code = "book_moved"
 
 
 class NotInTransaction(RuntimeError):
@@ -100,18 +106,7 @@ def _head(council: Council) -> _Head | None:
     return _Head(council.head_seq, council.head_hash)
 
 
-def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
-    """Append acts to a council's book, chained after its head, and move the head.
-
-    Call it inside the transaction that writes the acts' effect, after `council_lock`. The
-    head moves only if nobody else moved it first, and UNIQUE(council, seq) and
-    UNIQUE(council, prev) refuse a fork even without the lock. Raises `InvalidAct` for an act
-    the book cannot encode, `BrokenBook` if the head moved under it (no lock was taken).
-    """
-    _require_transaction("book_append")
-    entries = chain(acts, after=_head(council))
-    if not entries:
-        return []
+def _insert(council: Council, entries: list[Entry]) -> None:
     Act.objects.bulk_create(
         [
             Act(
@@ -125,6 +120,27 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
             for e in entries
         ]
     )
+
+
+def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
+    """Append acts to a council's book, chained after its head, and move the head.
+
+    Call it inside the transaction that writes the acts' effect, after `council_lock`. The
+    head moves only if nobody else moved it first, and UNIQUE(council, seq) and
+    UNIQUE(council, prev) refuse a fork even without the lock. Raises `InvalidAct` for an act
+    the book cannot encode, `BrokenBook` if the head moved under it (no lock was taken).
+    """
+    _require_transaction("book_append")
+    entries = chain(acts, after=_head(council))
+    if not entries:
+        return []
+    try:
+        _insert(council, entries)
+    except IntegrityError:
+        # UNIQUE(council, seq) or (council, prev): another writer appended first, which only
+        # happens if someone skipped council_lock. Refuse cleanly; nothing was written.
+        raise BookMoved(f"council {council.slug}: another act was appended at the same place; "
+                        "nothing was written, try again", council=council.slug) from None
     last = entries[-1]
     moved = Council.objects.filter(
         pk=council.pk, head_seq=council.head_seq, head_hash=council.head_hash
@@ -139,4 +155,6 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
     return entries
 
 
-__all__ = ["NoSuchCouncil", "NotInTransaction", "book_append", "box_lock", "council_lock"]
+__all__ = [
+    "BookMoved", "NoSuchCouncil", "NotInTransaction", "book_append", "box_lock", "council_lock",
+]
