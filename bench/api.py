@@ -16,11 +16,7 @@ votes through the service alone (`motion_vote`), so the API's own cost shows.
 from __future__ import annotations
 
 import argparse
-import atexit
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,26 +31,9 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=200, help="voters per ballot kind")
     args = parser.parse_args()
 
-    data = tempfile.mkdtemp(prefix="sovet-bench-api-")
-    atexit.register(shutil.rmtree, data, ignore_errors=True)  # a throwaway database
-    os.environ["SOVET_DATA"] = data
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sovet.web.settings"
-    import django
+    from web import figures, site  # bench/web.py: the same council
 
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    from web import build, figures  # bench/web.py: the same council
-
-    from sovet import serve as web
-
-    web.migrate(verbosity=0)
-    t = time.perf_counter()
-    council, open_motions, secret_motions = build(args.members, args.motions)
-    print(f"built a council of {args.members:,} members ({council.head_seq:,} acts) in "
-          f"{time.perf_counter() - t:.1f} s (SQLite, deleted after)")
+    council, open_motions, secret_motions = site("api", args.members, args.motions)
 
     from django.test import Client
 

@@ -69,24 +69,7 @@ def main() -> None:
                              "compare")
     args = parser.parse_args()
 
-    data = tempfile.mkdtemp(prefix="sovet-bench-web-")
-    atexit.register(shutil.rmtree, data, ignore_errors=True)  # a throwaway database
-    os.environ["SOVET_DATA"] = data
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sovet.web.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    from sovet import serve as web
-
-    web.migrate(verbosity=0)
-    t = time.perf_counter()
-    council, open_motions, secret_motions = build(args.members, args.motions)
-    print(f"built a council of {args.members:,} members and {args.motions:,} motions "
-          f"({council.head_seq:,} acts) in {time.perf_counter() - t:.1f} s (SQLite, deleted after)")
+    council, open_motions, secret_motions = site("web", args.members, args.motions)
     if args.full_copy:
         use_full_copy()  # after building: a full clone per decision makes building quadratic
 
@@ -172,6 +155,30 @@ def core_figures(council: Any) -> None:
     motion = next(n for n, m in state.motions.items() if m.status == "open" and not m.secret)
     act = VoteCast(motion=motion, by="p09999", choice="yes", at=timezone.now())
     figures("decide(state, VoteCast)", [timed(lambda: decide(state, act)) for _ in range(50)])
+
+
+def site(name: str, members: int, motions: int) -> tuple[Any, list[int], list[int]]:
+    """Set Django up on a throwaway SQLite database and build the council (`build`) in it."""
+    data = tempfile.mkdtemp(prefix=f"sovet-bench-{name}-")
+    atexit.register(shutil.rmtree, data, ignore_errors=True)  # a throwaway database
+    os.environ["SOVET_DATA"] = data
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sovet.web.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    from sovet import serve as web
+
+    web.migrate(verbosity=0)
+    t = time.perf_counter()
+    built = build(members, motions)
+    print(f"built a council of {members:,} members and {motions:,} motions "
+          f"({built[0].head_seq:,} acts) in {time.perf_counter() - t:.1f} s (SQLite, deleted "
+          f"after)")
+    return built
 
 
 def build(members: int, motions: int) -> tuple[Any, list[int], list[int]]:

@@ -15,6 +15,7 @@ import orjson
 import pytest
 from councilcast import World
 from django.utils import timezone
+from test_web_council_pages import open_resolution
 
 from sovet.core.ballot import VoteCast
 from sovet.core.errors import AlreadyVoted, BallotNotOpen, NotAMember, RuleError, refusal
@@ -24,14 +25,6 @@ from sovet.web.councils.models import NamedVote
 from sovet.web.councils.selectors import council_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def open_resolution(world: World) -> int:
-    c = world.fresh().pk
-    n = services.motion_move(person=world["ana"], council_id=c, kind="resolution",
-                             text="We join the strike")
-    services.motion_second(person=world["bo"], council_id=c, motion_id=n)
-    return int(n)
 
 
 def queue(world: World, motion: int, person: str, choice: str) -> NamedVote:

@@ -151,3 +151,13 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+def person_of(request: Any) -> Person:
+    """The person a logged-in request belongs to (after `login_required`); 403 otherwise."""
+    from django.core.exceptions import PermissionDenied
+
+    user = request.user
+    if not isinstance(user, Person):  # login_required lets only persons through
+        raise PermissionDenied
+    return user

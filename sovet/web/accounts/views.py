@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -14,7 +13,7 @@ from sovet.api.forms import TokenForm
 from sovet.api.tokens import token_create, token_list, token_revoke
 from sovet.core.errors import RuleError
 from sovet.web.accounts.forms import LogInForm, SignUpForm
-from sovet.web.accounts.models import Person
+from sovet.web.accounts.models import person_of
 from sovet.web.councils.selectors import declarations_of, memberships_of
 from sovet.web.errors import status_for
 
@@ -62,17 +61,10 @@ def _profile(request: HttpRequest, *, form: TokenForm | None = None, new_token: 
         "memberships": [(m, declarations_of(m.council, me)) for m in memberships
                         if m.status != "founding"],
         "foundings": [m for m in memberships if m.status == "founding"],
-        "tokens": token_list(person=_person(request)),
+        "tokens": token_list(person=person_of(request)),
         "token_form": form or TokenForm(),
         "new_token": new_token,
     }, status=status)
-
-
-def _person(request: HttpRequest) -> Person:
-    user = request.user
-    if not isinstance(user, Person):  # login_required lets only persons through
-        raise PermissionDenied
-    return user
 
 
 @login_required
@@ -91,7 +83,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _profile(request, form=form, status=400)
     try:
-        _token, plaintext = token_create(person=_person(request), name=form.cleaned_data["name"])
+        _token, plaintext = token_create(person=person_of(request), name=form.cleaned_data["name"])
     except RuleError as e:
         form.add_error("name", e.message)
         return _profile(request, form=form, status=status_for(e))
@@ -105,5 +97,5 @@ def token_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of one's tokens; it stops working at once."""
-    token_revoke(person=_person(request), token_id=token_id)
+    token_revoke(person=person_of(request), token_id=token_id)
     return redirect("accounts:profile")

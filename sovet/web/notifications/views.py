@@ -8,29 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sovet.web.accounts.models import Person
+from sovet.web.accounts.models import person_of
 from sovet.web.notifications import selectors, services
 from sovet.web.notifications.forms import PreferencesForm
-
-
-def _person(request: HttpRequest) -> Person:
-    user = request.user
-    if not isinstance(user, Person):  # login_required lets only persons through
-        raise PermissionDenied
-    return user
 
 
 @require_safe
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """One's notifications: the unread first, then the latest read."""
-    unread, read = selectors.inbox(_person(request).username)
+    unread, read = selectors.inbox(person_of(request).username)
     return render(request, "notifications/inbox.html", {"unread": unread, "read": read})
 
 
@@ -38,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def read(request: HttpRequest, number: int) -> HttpResponse:
     """Mark one of one's notifications read."""
-    services.notification_read(person=_person(request), notification_id=number)
+    services.notification_read(person=person_of(request), notification_id=number)
     return redirect("notifications:inbox")
 
 
@@ -46,7 +38,7 @@ def read(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
     """Mark all of one's notifications read."""
-    services.notifications_read_all(person=_person(request))
+    services.notifications_read_all(person=person_of(request))
     return redirect("notifications:inbox")
 
 
@@ -54,7 +46,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Choose which kinds of notification reach one on the site and by e-mail."""
-    person = _person(request)
+    person = person_of(request)
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
