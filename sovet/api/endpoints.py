@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Path
@@ -24,16 +25,19 @@ from sovet.core import petition as core_petition
 from sovet.core.ballot import sealed_contents
 from sovet.core.charter import Charter
 from sovet.core.council import CouncilState, Election, Motion
-from sovet.core.errors import NotFound
+from sovet.core.errors import NotFound, WrongState
 from sovet.count.result import result_to_json
 from sovet.web.books import imports
 from sovet.web.books import selectors as books
 from sovet.web.books.models import Council
-from sovet.web.councils import services
+from sovet.web.councils import forms, services
 from sovet.web.councils.selectors import has_voted, memberships_of, sealed_list, sealed_of
 from sovet.web.councils.views import _current
 from sovet.web.elections import selectors as election_selectors
 from sovet.web.elections.views import phase
+from sovet.web.notifications import selectors as inbox_selectors
+from sovet.web.notifications import services as inbox_services
+from sovet.web.notifications.models import Notification
 
 router = Router()
 
@@ -123,8 +127,87 @@ def council_detail(request: HttpRequest, slug: str = _slug()) -> Any:
                      "mandates": [{"person": p, "since": m.since, "until": m.until,
                                    "election": m.election} for p, m in sorted(o.mandates.items())]}
                     for n, o in sorted(state.offices.items())],
-        "parent": state.parent, "children": sorted(state.children),
+        "parent": state.parent, "parent_requested": state.parent_requested,
+        "children": sorted(state.children),
+        "delegates": [{"person": p, "child": child}
+                      for p, (child, _act) in sorted(state.delegates.items())],
     }
+
+
+# Founding ------------------------------------------------------------------------------------
+
+
+def _found_form(data: s.FoundIn) -> forms.FoundForm:
+    """The founding page's own form, filled from the JSON: its rules, not restated here."""
+    c = data.charter
+    fields: dict[str, list[str]] = {
+        "name": [data.name], "slug": [data.slug], "cofounders": [" ".join(data.cofounders)],
+        "admission": [c.admission], "sponsors": [str(c.sponsors)],
+        "objection_days": [str(c.objection_days)], "seconders": [str(c.seconders)],
+        "quorum": [c.quorum], "voting_days": [str(c.voting_days)],
+        # A kind named twice is barred once, as the page's checkboxes can only say.
+        "barred": list(dict.fromkeys(c.barred))}
+    return forms.FoundForm(MultiValueDict(fields))
+
+
+def _form_refusal(form: forms.FoundForm) -> HttpError:
+    charter = set(forms.CharterFields.base_fields)
+    sentences = [f"{'charter.' if field in charter else ''}{field}: {' '.join(errors)}"
+                 if field != "__all__" else " ".join(errors)
+                 for field, errors in form.errors.items()]
+    return HttpError(400, "; ".join(sentences) or "the founding is not valid")
+
+
+@router.post("/councils", response={201: s.CouncilOut, **ERRORS}, auth=AUTH, tags=["councils"])
+def council_found(request: HttpRequest, data: s.FoundIn) -> Any:
+    """Propose a council with its first charter and its founding group, as the founding page
+    does; the proposer confirms at once, each co-founder with `founding/confirm`, and the last
+    confirmation founds it. Answers the council, not yet founded."""
+    form = _found_form(data)
+    if not form.is_valid():
+        raise _form_refusal(form)
+    council = services.council_found(
+        person=person_of(request), slug=form.cleaned_data["slug"],
+        name=form.cleaned_data["name"], cofounders=form.cleaned_data["cofounders"],
+        charter=form.charter())
+    return Status(201, council_detail(request, council.slug))
+
+
+@router.post("/councils/{slug}/founding/confirm", response={200: s.Done, **ERRORS}, auth=AUTH,
+             tags=["councils"])
+def founding_confirm(request: HttpRequest, slug: str = _slug()) -> Any:
+    """Confirm a founding one is part of; the last founder's confirmation founds the council."""
+    services.founding_confirm(person=person_of(request), council_id=_council(slug).pk)
+    return {"done": True}
+
+
+# Federation ----------------------------------------------------------------------------------
+
+
+@router.post("/councils/{slug}/parent/acceptance", response={200: s.Done, **ERRORS}, auth=AUTH,
+             tags=["federation"])
+def parent_acceptance(request: HttpRequest, slug: str = _slug()) -> Any:
+    """Record in this council's book that the parent it asked (by a carried
+    `affiliation_request`) has accepted it by its own carried `affiliation` motion; the
+    parent's act is cited by its hash, read from the parent's book."""
+    council, state = _current(slug)
+    if not state.parent_requested:
+        raise WrongState(f"{council.name} has not asked by a carried motion to affiliate to a "
+                         f"parent council; its members move that first", council=slug)
+    services.parent_acceptance_record(person=person_of(request), council_id=council.pk,
+                                      parent=_council(state.parent_requested))
+    return {"done": True}
+
+
+@router.post("/councils/{slug}/delegates", response={200: s.Done, **ERRORS}, auth=AUTH,
+             tags=["federation"])
+def delegate_seat(request: HttpRequest, data: s.DelegateIn, slug: str = _slug()) -> Any:
+    """Seat a delegate elected by a council affiliated to this one; the child's act that
+    elected them is cited by its hash, read from the child's book. A seated delegate votes
+    here by name."""
+    services.delegate_seat(person=person_of(request), council_id=_council(slug).pk,
+                           child=_council(data.child), delegate=data.person)
+    return {"done": True}
 
 
 @router.get("/councils/{slug}/members", response={200: list[s.MemberOut], **ERRORS},
@@ -536,3 +619,36 @@ def me(request: HttpRequest) -> Any:
                          for m in memberships_of(person.username)]}
 
 
+
+
+def _notifications(lines: list[inbox_selectors.Line]) -> list[dict[str, object]]:
+    # The page's lines carry the council's name; the API also names its id and the kind.
+    extra = {pk: (slug, kind) for pk, slug, kind in Notification.objects.filter(
+        pk__in=[line.id for line in lines]).values_list("pk", "council__slug", "kind")}
+    return [{"number": line.id, "council": extra[line.id][0], "council_name": line.council,
+             "kind": extra[line.id][1], "text": line.text, "url": line.url, "at": line.at,
+             "unread": line.unread} for line in lines]
+
+
+@router.get("/me/inbox", response={200: s.InboxOut, **ERRORS}, auth=AUTH, tags=["me"])
+def inbox(request: HttpRequest) -> Any:
+    """One's notifications, as the inbox page shows them: every unread one, newest first, then
+    the latest read ones."""
+    unread, read = inbox_selectors.inbox(person_of(request).username)
+    return {"unread": _notifications(unread), "read": _notifications(read)}
+
+
+@router.post("/me/inbox/{n}/read", response={200: s.Done, **ERRORS}, auth=AUTH, tags=["me"])
+def inbox_read(request: HttpRequest, n: int = Path(..., ge=1, le=2**63 - 1,
+                                                   description="The notification's number.")
+               ) -> Any:
+    """Mark one of one's notifications read (someone else's answers 404, like an absent one)."""
+    inbox_services.notification_read(person=person_of(request), notification_id=n)
+    return {"done": True}
+
+
+@router.post("/me/inbox/read", response={200: s.Done, **ERRORS}, auth=AUTH, tags=["me"])
+def inbox_read_all(request: HttpRequest) -> Any:
+    """Mark all of one's notifications read."""
+    inbox_services.notifications_read_all(person=person_of(request))
+    return {"done": True}

@@ -7,10 +7,14 @@ or anything that links a voter to a ballot.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from django import forms as django_forms
 from ninja import Field, Schema
 from pydantic import AfterValidator
+
+from sovet.core.charter import ADMISSION_PROCEDURES, DECLARATION_KINDS
+from sovet.web.councils.forms import QUORUMS, CharterFields, FoundForm
 
 Username = str
 
@@ -105,7 +109,75 @@ class CouncilOut(CouncilBrief):
         description="The charter in force, as the book's entries, e.g. [\"sponsors\", 2].")
     offices: list[OfficeOut]
     parent: str | None
+    parent_requested: str | None = Field(
+        description="The parent this council asked to join by a carried motion, until its "
+                    "acceptance is recorded.")
     children: list[str]
+    delegates: list[DelegateOut] = Field(description="Child councils' delegates seated here.")
+
+
+class DelegateOut(Schema):
+    """A child council's delegate seated here, and the child that elected them."""
+
+    person: Username
+    child: str
+
+
+def _bounded(name: str) -> Any:
+    """A charter rule's number as the founding page's form bounds it, its default the page's."""
+    field = CharterFields.base_fields[name]
+    assert isinstance(field, django_forms.IntegerField)
+    return Field(field.initial, ge=field.min_value, le=field.max_value,
+                 description=str(field.help_text or field.label))
+
+
+def _initial(name: str) -> Any:
+    return CharterFields.base_fields[name].initial
+
+
+# The founding page's choices, as the core and the form name them (not restated here).
+Admission = Literal[ADMISSION_PROCEDURES]  # type: ignore[valid-type]
+Quorum = Literal[tuple(q for q, _words in QUORUMS)]  # type: ignore[valid-type]
+DeclarationKind = Literal[DECLARATION_KINDS]  # type: ignore[valid-type]
+
+
+class CharterIn(Schema):
+    """A first charter's main rules, as the founding page's form offers them; a rule left out
+    takes the page's default (every other rule takes the core's default charter)."""
+
+    admission: Admission = Field(_initial("admission"),
+                                 description="How applicants are admitted.")
+    sponsors: int = _bounded("sponsors")
+    objection_days: int = _bounded("objection_days")
+    seconders: int = _bounded("seconders")
+    quorum: Quorum = Field(_initial("quorum"),  # type: ignore[valid-type]
+                           description="The share of members who must vote for a vote to "
+                                       "count.")
+    voting_days: int = _bounded("voting_days")
+    barred: list[DeclarationKind] = Field(
+        default_factory=lambda: list(_initial("barred")), max_length=len(DECLARATION_KINDS),
+        description="Declared positions whose holders need the qualified majority to be "
+                    "admitted ([] for none).")
+
+
+# The co-founders travel to the founding form as one field of at most this many characters.
+_COFOUNDERS_CHARS = int(FoundForm.base_fields["cofounders"].max_length or 1000)
+
+
+class FoundIn(Schema):
+    """Propose a council: its name, id, co-founders and first charter (the proposer confirms
+    at once; each co-founder confirms with `founding/confirm`)."""
+
+    name: Filled = Field(..., max_length=FoundForm.base_fields["name"].max_length,
+                         description="The council's name.")
+    slug: str = Field(..., pattern=r"^[-a-zA-Z0-9_]{1,64}$",
+                      description="The council's id, for its address and its book (folded to "
+                                  "small letters); it cannot be changed later.")
+    cofounders: list[Name] = Field(
+        ..., min_length=1, max_length=_COFOUNDERS_CHARS // 31,
+        description="The other founders' usernames (the charter's min_founders, 3 by default, "
+                    "counts the proposer too).")
+    charter: CharterIn = Field(default_factory=lambda: CharterIn())  # type: ignore[call-arg]
 
 
 class MemberOut(Schema):
@@ -370,6 +442,39 @@ class MeOut(Schema):
     username: Username
     display_name: str
     councils: list[MembershipOut]
+
+
+class NotificationOut(Schema):
+    """One notification in one's inbox, in words (never ballot content nor a secret voter)."""
+
+    number: int = Field(description="Its id, to mark it read.")
+    council: str
+    council_name: str
+    kind: str
+    text: str = Field(description="What it says, in the reader's language.")
+    url: str = Field(description="The page it leads to.")
+    at: datetime
+    unread: bool
+
+
+class InboxOut(Schema):
+    """One's inbox as the inbox page shows it: every unread notification, newest first, then
+    the latest read ones."""
+
+    unread: list[NotificationOut]
+    read: list[NotificationOut]
+
+
+# Federation ----------------------------------------------------------------------------------
+
+
+class DelegateIn(Schema):
+    """Seat a child council's elected delegate (the act that elected them is read from the
+    child's own book)."""
+
+    child: str = Field(..., pattern=r"^[-a-zA-Z0-9_]{1,64}$",
+                       description="The child council's id.")
+    person: Name = Field(..., description="The delegate's username.")
 
 
 class ImportedOut(Schema):

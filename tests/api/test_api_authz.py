@@ -6,7 +6,8 @@ so an endpoint added without a row fails here.
 The world is councilcast's (bakers: ana, bo the chair, cy; dan an applicant with a declaration;
 fay expelled; tanners: eve, gus, hal), staged further at the real time now so that something is
 open for every act: a motion to vote on and one to second, an election taking nominations and
-one taking rankings, a petition, a party, two actions. Each cell runs in a savepoint rolled
+one taking rankings, a petition, a party, two actions, a parent's acceptance to record and a
+child's delegate to seat, a founding ("mill") to confirm. Each cell runs in a savepoint rolled
 back afterwards, so every cell sees the same staged world.
 """
 
@@ -26,11 +27,14 @@ from django.test import Client
 from django.utils import timezone
 
 from sovet.api.tokens import token_create, token_revoke
+from sovet.core.charter import Charter
 from sovet.web.accounts.models import Person
+from sovet.web.books.models import Council
 from sovet.web.books.selectors import book_lines
 from sovet.web.councils import services
 from sovet.web.councils.selectors import council_state, council_state_forget
 from sovet.web.elections.views import phase
+from sovet.web.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +140,23 @@ TABLE: tuple[Row, ...] = (
     Row("POST", "/councils/import", "/councils/import", "BOOK",
         401, 403, 403, 409, 409, 403, 401),
     Row("GET", "/me", "/me", None, 401, 200, 200, 200, 200, 200, 401),
+    # Founding: anyone signed in proposes a council (here with gus and hal); the staged
+    # "mill", proposed by bo with cy, dan and fay, is confirmed by each of them once.
+    Row("POST", "/councils", "/councils",
+        {"name": "Weavers", "slug": "weavers", "cofounders": ["gus", "hal"]},
+        401, 201, 201, 201, 201, 201, 401),
+    Row("POST", f"{C}/founding/confirm", "/councils/mill/founding/confirm", None,
+        401, 403, 200, 200, 409, 200, 401),
+    # Federation: the bakers asked to join the district, which accepted them; the bakers
+    # accepted the tanners, who elected hal their delegate. A member records and seats.
+    Row("POST", f"{C}/parent/acceptance", f"{B}/parent/acceptance", None, *ACT),
+    Row("POST", f"{C}/delegates", f"{B}/delegates", {"child": "tanners", "person": "hal"},
+        *ACT),
+    # The inbox is one's own: cy's notification is nobody else's to mark (404, as absent).
+    Row("GET", "/me/inbox", "/me/inbox", None, 401, 200, 200, 200, 200, 200, 401),
+    Row("POST", "/me/inbox/{n}/read", "/me/inbox/{notice}/read", None,
+        401, 404, 404, 200, 404, 404, 401),
+    Row("POST", "/me/inbox/read", "/me/inbox/read", None, 401, 200, 200, 200, 200, 200, 401),
 )
 
 
@@ -161,7 +182,7 @@ def stage(world: World, make_person: Callable[..., Person]) -> dict[str, int]:
                                  subject=office, seats=1, method="irv", role="officer", at=at)
         services.motion_second(person=p["bo"], council_id=c, motion_id=n, at=at)
         vote_yes(n, at)
-        return n
+        return int(n)
 
     # 16 days ago: ivy and jo are sponsored, a party is founded and put to the vote, and the
     # treasurer's election is called; all those ballots closed 9 days ago.
@@ -172,6 +193,12 @@ def stage(world: World, make_person: Callable[..., Person]) -> dict[str, int]:
             services.applicant_sponsor(person=p[sponsor], council_id=c, applicant=who, at=past)
     for who in ("ivy", "jo"):
         vote_yes(council_state(world.fresh()).members[who].motion or 0, past)
+    federate(world, p, now)
+    for kind, subject in (("affiliation", "tanners"), ("affiliation_request", "district")):
+        motion = services.motion_move(person=p["ana"], council_id=c, kind=kind,
+                                      subject=subject, at=past)
+        services.motion_second(person=p["bo"], council_id=c, motion_id=motion, at=past)
+        vote_yes(motion, past)
     numbers["legal"] = services.party_found(person=p["ana"], council_id=c, name="Sourdough",
                                             platform="Slow bread.", at=past)
     services.party_join(person=p["cy"], council_id=c, party_id=numbers["legal"], at=past)
@@ -202,7 +229,47 @@ def stage(world: World, make_person: Callable[..., Person]) -> dict[str, int]:
                                                 title="Assembly")
     services.attendance_record(person=p["dan"], council_id=c, action_id=numbers["confirm"])
     numbers["attend"] = services.action_record(person=p["ana"], council_id=c, title="Picket")
+    services.council_found(person=p["bo"], slug="mill", name="Mill",
+                           cofounders=("cy", "dan", "fay"), charter=Charter())
+    notice = Notification.objects.filter(person="cy").first()
+    assert notice is not None
+    numbers["notice"] = notice.pk
     return numbers
+
+
+def federate(world: World, p: dict[str, Person], now: datetime) -> None:
+    """The tanners elect hal their delegate (30 to 9 days ago); the district (gus, eve, hal)
+    accepts the bakers by a motion closed 9 days ago."""
+    day = timedelta(days=1)
+    tanners = world.tanners.pk
+    call = services.motion_move(person=p["eve"], council_id=tanners, kind="election_call",
+                                subject="Delegate", seats=1, method="irv", role="delegate",
+                                at=now - 30 * day)
+    services.motion_second(person=p["gus"], council_id=tanners, motion_id=call,
+                           at=now - 30 * day)
+    for who in ("eve", "gus", "hal"):
+        services.motion_vote(person=p[who], council_id=tanners, motion_id=call, choice="yes",
+                             at=now - 30 * day)
+    services.motions_close_due(council_id=tanners, now=now - 22.5 * day)
+    services.election_nominate(person=p["hal"], council_id=tanners, election_id=call,
+                               at=now - 22 * day)
+    for who in ("eve", "gus", "hal"):
+        services.election_rank(person=p[who], council_id=tanners, election_id=call,
+                               ranking=("hal",), at=now - 15 * day)
+    services.motions_close_due(council_id=tanners, now=now - 8.5 * day)
+    district = services.council_found(person=p["gus"], slug="district", name="District",
+                                      cofounders=("eve", "hal"), charter=Charter(),
+                                      at=now - 30 * day).pk
+    for who in ("eve", "hal"):
+        services.founding_confirm(person=p[who], council_id=district, at=now - 30 * day)
+    accept = services.motion_move(person=p["gus"], council_id=district, kind="affiliation",
+                                  subject="bakers", at=now - 16 * day)
+    services.motion_second(person=p["eve"], council_id=district, motion_id=accept,
+                           at=now - 16 * day)
+    for who in ("eve", "gus", "hal"):
+        services.motion_vote(person=p[who], council_id=district, motion_id=accept,
+                             choice="yes", at=now - 16 * day)
+    services.motions_close_due(council_id=district, now=now - 8.5 * day)
 
 
 @pytest.fixture
@@ -300,3 +367,10 @@ def test_the_staged_world_is_what_the_table_assumes(
     assert state.parties[numbers["party"]].status == "proposed"
     assert state.petitions[numbers["petition"]].status == "open"
     assert state.declarations[1].person == "dan" and not state.declarations[1].renounced
+    assert state.parent_requested == "district" and state.children == {"tanners"}
+    assert "bakers" in council_state(Council.objects.get(slug="district")).children
+    assert any(o.role == "delegate" and "hal" in o.mandates
+               for o in council_state(Council.objects.get(slug="tanners")).offices.values())
+    mill = council_state(Council.objects.get(slug="mill"))
+    assert mill.founders == ("bo", "cy", "dan", "fay") and mill.confirmed == {"bo"}
+    assert Notification.objects.get(pk=numbers["notice"]).person == "cy"

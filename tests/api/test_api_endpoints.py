@@ -27,7 +27,10 @@ ApiAs = Callable[[Person | None], Api]
 
 # Every path of the contract (/work/notes/i5_contract.md), as the OpenAPI document names them.
 PATHS = {
-    "/api/v1/councils": {"get"},
+    "/api/v1/councils": {"get", "post"},
+    "/api/v1/councils/{slug}/founding/confirm": {"post"},
+    "/api/v1/councils/{slug}/parent/acceptance": {"post"},
+    "/api/v1/councils/{slug}/delegates": {"post"},
     "/api/v1/councils/{slug}": {"get"},
     "/api/v1/councils/{slug}/members": {"get"},
     "/api/v1/councils/{slug}/motions": {"get", "post"},
@@ -57,6 +60,9 @@ PATHS = {
     "/api/v1/councils/{slug}/book/head": {"get"},
     "/api/v1/councils/import": {"post"},
     "/api/v1/me": {"get"},
+    "/api/v1/me/inbox": {"get"},
+    "/api/v1/me/inbox/{n}/read": {"post"},
+    "/api/v1/me/inbox/read": {"post"},
 }
 
 

@@ -10,6 +10,7 @@ voter), and that a close never leaves a queued vote behind.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import orjson
 import pytest
@@ -125,3 +126,40 @@ def test_close_due_forgets_refusals_nobody_came_back_for(world: World) -> None:
     NamedVote.objects.filter(pk=fresh.pk).update(refused=NotAMember.code, detail="not a member")
     services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())
     assert list(NamedVote.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+@pytest.fixture
+def busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The council's lock is held by another writer whenever a vote tries it without waiting
+    (what PostgreSQL's NOWAIT reports; SQLite has no row locks to report it)."""
+    from sovet.web.books.services import CouncilBusy, council_lock
+
+    def lock(council_id: int, *, nowait: bool = False) -> Any:
+        if nowait:
+            raise CouncilBusy(council_id)
+        return council_lock(council_id)
+
+    monkeypatch.setattr(services, "council_lock", lock)
+
+
+def test_a_busy_council_queues_the_vote_and_the_batch_appends_it(world: World,
+                                                                    busy: None) -> None:
+    motion = open_resolution(world)
+    queue(world, motion, "bo", "no")
+    before = world.fresh().head_seq
+    services.motion_vote(person=world["ana"], council_id=world.bakers.pk, motion_id=motion,
+                         choice="yes")
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("bo", "no")]
+    assert world.fresh().head_seq == before + 2
+    assert not NamedVote.objects.exists()
+
+
+def test_a_busy_council_answers_a_queued_duplicate_with_its_refusal(world: World,
+                                                                     busy: None) -> None:
+    motion = open_resolution(world)
+    queue(world, motion, "ana", "no")
+    with pytest.raises(AlreadyVoted):
+        services.motion_vote(person=world["ana"], council_id=world.bakers.pk, motion_id=motion,
+                             choice="yes")
+    assert votes_in_book(world, motion) == [("ana", "no")]
+    assert not NamedVote.objects.exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from sovet.core.acts import Act as CoreAct
 from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
@@ -42,18 +42,28 @@ def _require_transaction(what: str) -> None:
         )
 
 
-def council_lock(council_id: int) -> Council:
+class CouncilBusy(Exception):
+    """`council_lock(nowait=True)` found the council locked by another transaction."""
+
+
+def council_lock(council_id: int, *, nowait: bool = False) -> Council:
     """Lock a council's row (its book head) for the rest of the transaction and return it.
 
-    On PostgreSQL this is `SELECT … FOR UPDATE`, so appends to one council queue; on SQLite
-    the write transaction itself (started IMMEDIATE) holds the database's write lock. Raises
-    `NoSuchCouncil` when there is no such council.
+    On PostgreSQL this is `SELECT … FOR NO KEY UPDATE`, so appends to one council queue; on
+    SQLite the write transaction itself (started IMMEDIATE) holds the database's write lock.
+    With `nowait`, raises `CouncilBusy` instead of waiting for another holder (PostgreSQL).
+    Raises `NoSuchCouncil` when there is no such council.
     """
     _require_transaction("council_lock")
     try:
         # NO KEY: inserting a row that references the council (an act, a roll row) takes a
         # KEY SHARE lock on it, which must not wait for the head's lock.
-        return Council.objects.select_for_update(no_key=True).get(pk=council_id)
+        return Council.objects.select_for_update(no_key=True, nowait=nowait).get(pk=council_id)
+    except OperationalError as e:
+        # PostgreSQL's lock_not_available; the transaction is spoilt, so the caller leaves it.
+        if nowait and getattr(e.__cause__, "sqlstate", None) == "55P03":
+            raise CouncilBusy(council_id) from None
+        raise
     except Council.DoesNotExist:
         raise NoSuchCouncil(
             f"there is no council {council_id} on this server", council=council_id
@@ -156,5 +166,6 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
 
 
 __all__ = [
-    "BookMoved", "NoSuchCouncil", "NotInTransaction", "book_append", "box_lock", "council_lock",
+    "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "book_append", "box_lock",
+    "council_lock",
 ]

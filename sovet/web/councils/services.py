@@ -36,7 +36,13 @@ from sovet.core.council import CouncilState, Decision
 from sovet.core.errors import AlreadyVoted, BadCommand, RuleError, WrongState, refusal
 from sovet.web.accounts.models import Person
 from sovet.web.books.models import Council
-from sovet.web.books.services import NoSuchCouncil, book_append, box_lock, council_lock
+from sovet.web.books.services import (
+    CouncilBusy,
+    NoSuchCouncil,
+    book_append,
+    box_lock,
+    council_lock,
+)
 from sovet.web.councils.models import BallotBoxEntry, NamedVote, SealedBallot, VoterRoll
 from sovet.web.councils.projector import project
 from sovet.web.councils.selectors import council_state, council_state_store
@@ -318,8 +324,9 @@ def motion_vote(
 ) -> None:
     """Vote yes, no or abstain on a motion's ballot.
 
-    An open ballot's vote is a named act in the book, appended in a batch with the other votes
-    queued at the same time (`_vote_named`); this returns once it is in the book. A secret
+    An open ballot's vote is a named act in the book: appended at once, or, when the council is
+    busy, queued and appended in one batch with the other votes queued meanwhile (`_vote`);
+    this returns once it is in the book. A secret
     ballot's vote writes the roll row (who) and the box row (what, with a random id, no person,
     no time) in one transaction and nothing else; nothing identifying the ballot is returned.
     Raises `AlreadyVoted` for a second vote (the roll's UNIQUE constraint backs the rule).
@@ -341,20 +348,57 @@ def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
           content: str | tuple[str, ...], *, named: NamedRule, secret: SecretRule) -> None:
     """Cast one vote by the fastest path that keeps the rules.
 
-    Nothing due (the usual case): a named vote is queued and appended in a batch, a secret vote
-    is cast under the box's shared lock, and neither waits for other voters. Something due: the
-    whole pipeline under the council's lock, so the due close comes first.
+    Usually one transaction (`_cast`): a secret vote under the box's shared lock, so secret
+    voters never wait for each other; a named vote appended at once when the council's lock is
+    free. When another writer holds that lock, the named vote is queued and appended in the
+    next batch (`_vote_queued`), so a busy council's votes share transactions instead of each
+    waiting for its own. When something is due, the whole pipeline under the council's lock,
+    so the due close comes first.
     """
+    try:
+        refused = _cast(council_id, when, of, ballot, person, named=named, secret=secret)
+    except _Due:
+        _vote_locked(council_id, when, of, ballot, person, named=named, secret=secret)
+    except _Busy:
+        _vote_queued(council_id, when, of, ballot, person, content)
+    else:
+        if refused is not None:
+            raise refused
+
+
+class _Due(Exception):
+    """Something is due before this vote: it takes the whole pipeline instead."""
+
+
+class _Busy(Exception):
+    """Another writer holds the council's lock: the named vote joins the queue instead."""
+
+
+@transaction.atomic(durable=True)
+def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str, *,
+          named: NamedRule, secret: SecretRule) -> RuleError | None:
+    # The box's lock comes before the head is read, so a seal that committed first has closed
+    # the ballot in the state the rules see (and a seal waits for this vote).
+    box_lock(council_id, exclusive=False)
     council = _council(council_id)
     state = council_state(council)
     if anything_due(state, when):
-        _vote_locked(council_id, when, of, ballot, person, named=named, secret=secret)
-        return
-    if _is_named(state, of, ballot, person):
-        named(state, when)  # the rules' answer now: a refusal queues nothing
-        _vote_named(council_id, when, of, ballot, person, content)
-    else:
-        _vote_secret(council_id, when, of, ballot, person, secret)
+        raise _Due
+    if not _is_named(state, of, ballot, person):
+        _store_secret(council, secret(state, _roll_of(council, of, ballot, person), when))
+        return None
+    try:
+        council = council_lock(council_id, nowait=True)
+    except CouncilBusy:
+        named(state, when)  # the rules' answer now: a refusal queues nothing, waits for nothing
+        raise _Busy from None
+    state = _flush_named(council, council_state(council))
+    try:
+        decision = named(state, when)
+    except RuleError as e:
+        return e  # refused by a vote queued before it: that batch still commits
+    _commit(council, decision)
+    return None
 
 
 def _council(council_id: int) -> Council:
@@ -382,18 +426,7 @@ def _vote_locked(council_id: int, when: datetime, of: str, ballot: int, person: 
     _store_secret(council, secret(state, _roll_of(council, of, ballot, person), when))
 
 
-@transaction.atomic(durable=True)
-def _vote_secret(council_id: int, when: datetime, of: str, ballot: int, person: str,
-                 secret: SecretRule) -> None:
-    """A secret vote under the box's shared lock: the rules see the head read after the lock,
-    so a seal that committed first has closed the ballot."""
-    box_lock(council_id, exclusive=False)
-    council = _council(council_id)
-    state = council_state(council)
-    _store_secret(council, secret(state, _roll_of(council, of, ballot, person), when))
-
-
-def _vote_named(council_id: int, when: datetime, of: str, ballot: int, person: str,
+def _vote_queued(council_id: int, when: datetime, of: str, ballot: int, person: str,
                 content: str | tuple[str, ...]) -> None:
     """Queue a named vote, have the queue appended, and answer with the vote's fate.
 
