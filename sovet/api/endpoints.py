@@ -436,10 +436,7 @@ def election_ballots(request: HttpRequest, slug: str = _slug(),
     when its sealed list is published)."""
     council, state = _current(slug)
     _election(state, n)
-    count = election_selectors.election_count(council, state, n)
-    if count is None:
-        raise NotFound(f"election {n} is not counted yet; its ballots are public after its "
-                       f"voting closes", election=n)
+    count = election_selectors.election_counted(council, state, n)
     if count.ballots is None:
         raise NotFound(f"election {n}'s ballots are not published: fewer than "
                        f"{state.charter.min_published_voters} people voted (the charter's "

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from apicast import Api, body
-from councilcast import World
+from councilcast import World, carry
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -220,24 +220,12 @@ class TestFounding:
 # --- federation --------------------------------------------------------------------------
 
 
-def carry(council: Council, people: dict[str, Person], number: int, voters: tuple[str, ...],
-          seconder: str, day: float) -> None:
-    """Second a motion, have every voter vote yes, and close it (from T0 + `day` days)."""
-    at = T0 + day * DAY
-    services.motion_second(person=people[seconder], council_id=council.pk, motion_id=number,
-                           at=at)
-    for who in voters:
-        services.motion_vote(person=people[who], council_id=council.pk, motion_id=number,
-                             choice="yes", at=at + timedelta(hours=1))
-    services.motions_close_due(council_id=council.pk, now=at + 8 * DAY)
-
-
 def tanners_ask_bakers(world: World) -> None:
     """The tanners ask, by a carried motion, to affiliate to the bakers (days 60–68)."""
     tanners = world.tanners
     ask = services.motion_move(person=world["eve"], council_id=tanners.pk,
                                kind="affiliation_request", subject="bakers", at=T0 + 60 * DAY)
-    carry(tanners, world.people, ask, ("eve", "gus", "hal"), "gus", 60)
+    carry(tanners, world.people, ask, ("eve", "gus", "hal"), "gus", 60, close_after=8)
 
 
 def bakers_accept_tanners(world: World) -> None:
@@ -245,7 +233,7 @@ def bakers_accept_tanners(world: World) -> None:
     bakers = world.fresh()
     accept = services.motion_move(person=world["ana"], council_id=bakers.pk, kind="affiliation",
                                   subject="tanners", text="Welcome", at=T0 + 61 * DAY)
-    carry(bakers, world.people, accept, ("ana", "bo", "cy"), "bo", 61)
+    carry(bakers, world.people, accept, ("ana", "bo", "cy"), "bo", 61, close_after=8)
 
 
 def tanners_elect_delegate(world: World, who: str = "hal") -> None:
@@ -254,7 +242,8 @@ def tanners_elect_delegate(world: World, who: str = "hal") -> None:
     call = services.motion_move(person=p["eve"], council_id=tanners.pk, kind="election_call",
                                 subject="Delegate", seats=1, method="irv", role="delegate",
                                 at=T0 + 70 * DAY)
-    carry(tanners, p, call, ("eve", "gus", "hal"), "gus", 70)  # nominations from day 77
+    # Nominations from day 77.
+    carry(tanners, p, call, ("eve", "gus", "hal"), "gus", 70, close_after=8)
     services.election_nominate(person=p[who], council_id=tanners.pk, election_id=call,
                                at=T0 + 78 * DAY)
     for voter in ("eve", "gus", "hal"):  # voting opens when nominations close, day 84

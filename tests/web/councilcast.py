@@ -105,3 +105,16 @@ def build(make_person: object) -> World:
     services.motions_close_due(council_id=bakers.pk, now=T0 + 44 * DAY)
     bakers.refresh_from_db()
     return World(people, bakers, tanners)
+
+
+def carry(council: Council, people: dict[str, Person], number: int, voters: tuple[str, ...],
+          seconder: str, day: float, *, close_after: int = 20) -> None:
+    """Second a motion at T0 + `day` days, have every voter vote yes an hour later, and close
+    it `close_after` days later."""
+    at = T0 + day * DAY
+    services.motion_second(person=people[seconder], council_id=council.pk, motion_id=number,
+                           at=at)
+    for who in voters:
+        services.motion_vote(person=people[who], council_id=council.pk, motion_id=number,
+                             choice="yes", at=at + timedelta(hours=1))
+    services.motions_close_due(council_id=council.pk, now=at + close_after * DAY)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from councilcast import World
+from councilcast import World, carry
 from django.test import Client
 from webcast import T0
 
@@ -121,18 +121,6 @@ def test_joining_twice_is_refused(make_person: Callable[..., Person]) -> None:
 
 
 # --- affiliation -------------------------------------------------------------------------
-
-
-def carry(council: Council, people: dict[str, Person], number: int, voters: tuple[str, ...],
-          seconder: str, day: int) -> None:
-    """Second a motion, have every voter vote yes, and close it (all at T0 + `day` days)."""
-    at = T0 + day * DAY
-    services.motion_second(person=people[seconder], council_id=council.pk, motion_id=number,
-                           at=at)
-    for who in voters:
-        services.motion_vote(person=people[who], council_id=council.pk, motion_id=number,
-                             choice="yes", at=at + timedelta(hours=1))
-    services.motions_close_due(council_id=council.pk, now=at + 20 * DAY)
 
 
 def test_a_council_asks_by_motion_the_parent_accepts_by_motion_then_it_is_recorded(

@@ -21,6 +21,7 @@ from sovet.core.acts import from_record
 from sovet.core.ballot import BallotSealed, Content, sealed_contents
 from sovet.core.council import CouncilState, Election
 from sovet.core.election import ElectionCounted, count
+from sovet.core.errors import NotFound
 from sovet.count.blt import write_blt
 from sovet.count.chart import draw_chart
 from sovet.count.profile import Profile
@@ -92,6 +93,15 @@ def _summary(c: ElectionCounted) -> Result:
     return Result(method=c.method, candidates=c.candidates, seats=c.seats,
                   elected=tuple(index[p] for p in c.elected), rounds=tuple(rounds),
                   scale=c.scale, seed=c.seed)
+
+
+def election_counted(council: Council, state: CouncilState, number: int) -> Count:
+    """The count of election `number`; raises `NotFound` while it is not counted."""
+    found = election_count(council, state, number)
+    if found is None:
+        raise NotFound(f"election {number} is not counted yet; its results and ballots are "
+                       f"public when its voting closes", election=number)
+    return found
 
 
 def election_count(council: Council, state: CouncilState, number: int) -> Count | None:

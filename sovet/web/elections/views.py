@@ -198,11 +198,7 @@ def rank(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def _count(slug: str, number: int) -> tuple[Council, CouncilState, selectors.Count]:
     council, state = _current(slug)
     _election(state, number)
-    found = selectors.election_count(council, state, number)
-    if found is None:
-        raise NotFound(f"election {number} is not counted yet; its results appear when its "
-                       f"voting closes", election=number)
-    return council, state, found
+    return council, state, selectors.election_counted(council, state, number)
 
 
 def _votes(value: int, scale: int) -> str:
