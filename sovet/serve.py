@@ -36,8 +36,13 @@ def setup() -> None:
     Raises `NotReady` with the settings' own explanation when they are wrong.
     """
     import django
+    from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured
 
+    if apps.ready:
+        # Once: django.setup() would configure logging again, onto whatever sys.stderr is now
+        # (a test runner's capture that is closed later, when the command runs in-process).
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     try:
         django.setup()

@@ -176,6 +176,6 @@ SOVET_SITE_URL = os.environ.get("SOVET_SITE_URL", "").strip() or "http://127.0.0
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "sovet.web.logs.CurrentStderr"}},
     "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
 }
