@@ -157,3 +157,20 @@ def test_a_busy_council_queues_the_vote_and_the_batch_appends_it(world: World,
     assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("bo", "no")]
     assert world.fresh().head_seq == before + 2
     assert not NamedVote.objects.exists()
+
+
+def test_a_waiter_whose_vote_another_writer_appended_only_reads_its_fate(world: World) -> None:
+    """The queued voter waits for the lock; if the writer before it took its vote, it holds the
+    lock for one read and appends nothing."""
+    motion = open_resolution(world)
+    mine = queue(world, motion, "cy", "yes")
+    services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())  # another writer
+    head = world.fresh().head_seq
+    assert services._append_queued(world.bakers.pk, mine.pk) is None
+    assert world.fresh().head_seq == head
+    assert votes_in_book(world, motion) == [("cy", "yes")]
+    stranger = queue(world, motion, "eve", "yes")
+    services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())
+    assert services._append_queued(world.bakers.pk, stranger.pk) == (NotAMember.code,
+                                                                     NamedVote.objects.get(
+                                                                         pk=stranger.pk).detail)

@@ -439,12 +439,11 @@ def _vote_queued(council_id: int, when: datetime, of: str, ballot: int, person: 
         queued = NamedVote.objects.create(council_id=council_id, of=of, ballot=ballot,
                                           person=person, content=orjson.dumps(content).decode(),
                                           at=when)
-    _append_queued(council_id)
-    row = NamedVote.objects.filter(pk=queued.pk).values_list("refused", "detail").first()
+    row = _append_queued(council_id, queued.pk)
     if row is None:
         return  # appended, and its row deleted, in one transaction
     NamedVote.objects.filter(pk=queued.pk).delete()
-    raise refusal(row[0], row[1])
+    raise refusal(*row)
 
 
 def _commit_lazily() -> None:
@@ -455,9 +454,15 @@ def _commit_lazily() -> None:
 
 
 @transaction.atomic(durable=True)
-def _append_queued(council_id: int) -> None:
+def _append_queued(council_id: int, queued: int) -> tuple[str, str] | None:
+    """Wait for the council's lock; append the queue unless a writer before already took this
+    vote (then the lock is held for one query only). Returns the vote's refusal, if any."""
     council = council_lock(council_id)
+    row = NamedVote.objects.filter(pk=queued).values_list("refused", "detail").first()
+    if row is None or row[0]:
+        return row
     _flush_named(council, council_state(council))
+    return NamedVote.objects.filter(pk=queued).values_list("refused", "detail").first()
 
 
 def _flush_named(council: Council, state: CouncilState) -> CouncilState:
