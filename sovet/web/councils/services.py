@@ -326,9 +326,9 @@ def motion_vote(
 
     An open ballot's vote is a named act in the book: appended at once, or, when the council is
     busy, queued and appended in one batch with the other votes queued meanwhile (`_vote`);
-    this returns once it is in the book. A secret
-    ballot's vote writes the roll row (who) and the box row (what, with a random id, no person,
-    no time) in one transaction and nothing else; nothing identifying the ballot is returned.
+    this returns once it is in the book. A secret ballot's vote writes the roll row (who) and
+    the box row (what, with a random id, no person, no time) in one transaction and nothing
+    else; nothing identifying the ballot is returned.
     Raises `AlreadyVoted` for a second vote (the roll's UNIQUE constraint backs the rule).
     """
     when = _now(at)
@@ -340,8 +340,10 @@ def motion_vote(
 
 
 NamedRule = Callable[[CouncilState, datetime], Decision]
-_FORGOTTEN = timedelta(hours=1)
 SecretRule = Callable[[CouncilState, BallotBox, datetime], SecretVote]
+# How long a refused queued vote waits for its voter to read it before `motions_close_due`
+# forgets it.
+_FORGOTTEN = timedelta(hours=1)
 
 
 def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
