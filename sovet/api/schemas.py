@@ -6,6 +6,7 @@ or anything that links a voter to a ballot.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from sovet.core.charter import ADMISSION_PROCEDURES, DECLARATION_KINDS
-from sovet.web.councils.forms import QUORUMS, CharterFields, FoundForm
+from sovet.web.councils.forms import QUORUMS, RESERVED_SLUGS, CharterFields, FoundForm
 
 Username = str
 
@@ -164,6 +165,13 @@ class CharterIn(Schema):
 _COFOUNDERS_CHARS = int(FoundForm.base_fields["cofounders"].max_length or 1000)
 
 
+def _not_reserved(allowed: str) -> str:
+    """A pattern of `allowed` ids without the site's reserved ones, in any case."""
+    words = "|".join("".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in w)
+                     for w in sorted(RESERVED_SLUGS))
+    return rf"^(?!(?:{words})$){allowed}$"
+
+
 class FoundIn(Schema):
     """Propose a council: its name, id, co-founders and first charter (the proposer confirms
     at once; each co-founder confirms with `founding/confirm`)."""
@@ -172,7 +180,11 @@ class FoundIn(Schema):
                          description="The council's name.")
     slug: str = Field(..., pattern=r"^[-a-zA-Z0-9_]{1,64}$",
                       description="The council's id, for its address and its book (folded to "
-                                  "small letters); it cannot be changed later.")
+                                  "small letters); it cannot be changed later, and the ids the "
+                                  "site uses for itself are refused.",
+                      # The document also says which ids are reserved (the founding form
+                      # refuses them); the server's own pattern engine has no lookahead.
+                      json_schema_extra={"pattern": _not_reserved(r"[-a-zA-Z0-9_]{1,64}")})
     cofounders: list[Name] = Field(
         ..., min_length=1, max_length=_COFOUNDERS_CHARS // 31,
         description="The other founders' usernames (the charter's min_founders, 3 by default, "

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from sovet.core.acts import Act
 from sovet.core.charter import Charter
-from sovet.core.errors import NoSuchMotion, NotFound, UnknownKind
+from sovet.core.errors import NoSuchMotion, NotFound, RuleError, UnknownKind
 
 PersonId = str
 CouncilId = str
@@ -474,6 +474,20 @@ def decide(state: CouncilState, *acts: Act, sealed: tuple[bytes, ...] = ()) -> D
         apply(after, a)
     after.settle()
     return Decision(tuple(acts), after, sealed)
+
+
+def permits(rule: Callable[[], Decision]) -> bool:
+    """Whether the rules accept a command now: `rule` runs the command's rule on the state and
+    its decision is thrown away.
+
+    Pages ask it before offering a button, so a button shows exactly when its rule would accept
+    the command, and no page restates the rule.
+    """
+    try:
+        rule()
+    except RuleError:
+        return False
+    return True
 
 
 def replay(acts: Iterable[Act], state: CouncilState | None = None) -> CouncilState:

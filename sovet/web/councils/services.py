@@ -301,13 +301,10 @@ def motion_move(
     at: datetime | None = None,
 ) -> int:
     """Table a motion of one of the charter's kinds; returns its number."""
-    when = _now(at)
-    council, state = _begin(council_id, when)
-    decision = core_motion.move(state, kind=kind, by=person.username, at=when, text=text,
-                                subject=subject, ref=ref, seats=seats, method=method, role=role,
-                                charter=charter)
-    _commit(council, decision)
-    return max(decision.state.motions)
+    state = _run(council_id, at, lambda st, when: core_motion.move(
+        st, kind=kind, by=person.username, at=when, text=text, subject=subject, ref=ref,
+        seats=seats, method=method, role=role, charter=charter))
+    return max(state.motions)
 
 
 @transaction.atomic(durable=True)

@@ -25,10 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sovet.core import founding, membership
+from sovet.core import motion as core_motion
 from sovet.core import petition as core_petition
 from sovet.core.acts import from_record
 from sovet.core.book import verify
-from sovet.core.council import CouncilState
+from sovet.core.council import CouncilState, permits
 from sovet.core.errors import NotFound, RuleError
 from sovet.web.accounts.models import Person
 from sovet.web.books import selectors as books
@@ -103,8 +105,8 @@ def council_page(request: HttpRequest, slug: str) -> HttpResponse:
         "children": sorted(state.children),
         "me": me,
         "my_status": state.status(me) if me else "",
-        "may_confirm": bool(me) and not state.founded and me in state.founders
-        and me not in state.confirmed,
+        "may_confirm": bool(me) and permits(
+            lambda: founding.confirm_founding(state, by=me, at=timezone.now())),
         "pending": [f for f in state.founders if f not in state.confirmed],
     }
     return render(request, "councils/council.html", context)
@@ -221,16 +223,17 @@ def person_page(request: HttpRequest, slug: str, username: str) -> HttpResponse:
             else:
                 return redirect("councils:person", slug, username)
     me = _me(request)
+    now = timezone.now()
     declarations = [(n, d) for n, d in sorted(state.declarations.items())
                     if d.person == username]
     return render(request, "councils/person.html", {
         "council": council, "state": state, "username": username, "membership": m,
         "declarations": declarations, "form": form, "me": me,
-        "may_sponsor": state.is_member(me) and m.status == "applicant"
-        and me not in m.sponsors and m.motion is None,
-        "may_object": state.is_member(me) and m.status == "applicant"
-        and state.charter.admission == "sponsors_then_objection_period"
-        and m.sponsored_at is not None and m.motion is None,
+        "may_sponsor": bool(me) and permits(
+            lambda: membership.sponsor(state, applicant=username, by=me, at=now)),
+        # The reason is asked on the form; any reason lets the rule judge the rest.
+        "may_object": bool(me) and permits(lambda: membership.object_to(
+            state, applicant=username, by=me, reason="?", at=now)),
         "words": forms.DECLARATION_WORDS,
     }, status=status)
 
@@ -311,7 +314,8 @@ def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
         "council": council, "state": state, "number": number, "motion": m,
         "kind_words": forms.MOTION_WORDS.get(m.kind, m.kind),
         "me": me, "voted": voted,
-        "may_second": member and m.status == "moved" and me != m.by and me not in m.seconders,
+        "may_second": bool(me) and permits(
+            lambda: core_motion.second(state, motion=number, by=me, at=timezone.now())),
         "may_vote": member and m.status == "open" and not voted,
         "vote_form": forms.VoteForm(), "promise": SECRECY_PROMISE,
         "sealed": sealed_act, "published": [b.decode() for b in published],

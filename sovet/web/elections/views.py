@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sovet.core.council import CouncilState, Election
+from sovet.core import election
+from sovet.core.council import CouncilState, Election, permits
 from sovet.core.errors import NotFound, RuleError
 from sovet.count.report import SHOWN_PLACES, format_votes, method_name
 from sovet.web.books import selectors as books
@@ -122,7 +123,8 @@ def _context(request: HttpRequest, council: Council, state: CouncilState, number
         "candidates": [(person, state.parties[party].name if party in state.parties else "")
                        for person, party in sorted(e.candidates.items())],
         "me": me, "voted": voted,
-        "may_nominate": member and p == "nominating" and me not in e.candidates,
+        "may_nominate": bool(me) and permits(
+            lambda: election.nominate(state, election=number, person=me, at=now)),
         "slates": slates if member and p == "nominating" else [],
         "may_rank": member and p == "voting" and not voted and bool(e.candidates),
         "rank_form": forms_given.get("rank_form") or _rank_form(state, e),
