@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import UTC, datetime
 
@@ -59,3 +60,17 @@ def test_a_decision_extends_itself_without_copying_again():
     d2 = d.then(MemberApplied(person="fay", at=T0))
     assert d2.state is d.state and len(d2.acts) == 2
     assert {ana, bo, cy} <= set(d2.state.members)
+
+
+def test_permits_says_whether_the_rule_accepts_and_changes_nothing() -> None:
+    from sovet.core.council import permits
+    from sovet.core.motion import move, second
+
+    c = founded()
+    c.do(move, kind="resolution", by=ana, text="Bread for the pickets")
+    number = c.last_motion()
+    before = copy.deepcopy(c.state)
+    assert permits(lambda: second(c.state, motion=number, by=bo, at=c.now))
+    assert not permits(lambda: second(c.state, motion=number, by=ana, at=c.now))  # own motion
+    assert not permits(lambda: second(c.state, motion=number, by=eve, at=c.now))  # not a member
+    assert c.state == before and c.state.motions[number].seconders == set()
