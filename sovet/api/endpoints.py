@@ -177,7 +177,7 @@ def council_found(request: HttpRequest, data: s.FoundIn) -> Any:
              tags=["councils"])
 def founding_confirm(request: HttpRequest, slug: str = _slug()) -> Any:
     """Confirm a founding one is part of; the last founder's confirmation founds the council."""
-    services.founding_confirm(person=person_of(request), council_id=_council(slug).pk)
+    services.founding_confirm(person=person_of(request), council_id=books.council_pk(slug))
     return {"done": True}
 
 
@@ -205,7 +205,7 @@ def delegate_seat(request: HttpRequest, data: s.DelegateIn, slug: str = _slug())
     """Seat a delegate elected by a council affiliated to this one; the child's act that
     elected them is cited by its hash, read from the child's book. A seated delegate votes
     here by name."""
-    services.delegate_seat(person=person_of(request), council_id=_council(slug).pk,
+    services.delegate_seat(person=person_of(request), council_id=books.council_pk(slug),
                            child=_council(data.child), delegate=data.person)
     return {"done": True}
 
@@ -230,7 +230,7 @@ def apply(request: HttpRequest, data: s.ApplyIn, slug: str = _slug()) -> Any:
     """Apply to join, declaring the positions of command or privilege one holds."""
     declared = tuple((d.kind, d.where.strip(), d.since.strip(), d.text.strip())
                      for d in data.declarations)
-    services.member_apply(person=person_of(request), council_id=_council(slug).pk,
+    services.member_apply(person=person_of(request), council_id=books.council_pk(slug),
                           declarations=declared)
     return {"done": True}
 
@@ -239,7 +239,7 @@ def apply(request: HttpRequest, data: s.ApplyIn, slug: str = _slug()) -> Any:
              auth=AUTH, tags=["membership"])
 def sponsor(request: HttpRequest, slug: str = _slug(), person: str = _username()) -> Any:
     """Sponsor an applicant."""
-    services.applicant_sponsor(person=person_of(request), council_id=_council(slug).pk,
+    services.applicant_sponsor(person=person_of(request), council_id=books.council_pk(slug),
                                applicant=person)
     return {"done": True}
 
@@ -250,7 +250,7 @@ def object_to(request: HttpRequest, data: s.ObjectIn, slug: str = _slug(),
               person: str = _username()) -> Any:
     """Object to a sponsored applicant in the objection period: their admission goes to a
     vote."""
-    services.applicant_object(person=person_of(request), council_id=_council(slug).pk,
+    services.applicant_object(person=person_of(request), council_id=books.council_pk(slug),
                               applicant=person, reason=data.reason)
     return {"done": True}
 
@@ -259,7 +259,7 @@ def object_to(request: HttpRequest, data: s.ObjectIn, slug: str = _slug(),
              tags=["membership"])
 def leave(request: HttpRequest, slug: str = _slug()) -> Any:
     """Leave the council, or withdraw one's application."""
-    services.member_leave(person=person_of(request), council_id=_council(slug).pk)
+    services.member_leave(person=person_of(request), council_id=books.council_pk(slug))
     return {"done": True}
 
 
@@ -267,7 +267,7 @@ def leave(request: HttpRequest, slug: str = _slug()) -> Any:
              auth=AUTH, tags=["membership"])
 def renounce(request: HttpRequest, slug: str = _slug(), n: int = _number("declaration")) -> Any:
     """Renounce a position one declared."""
-    services.declaration_renounce(person=person_of(request), council_id=_council(slug).pk,
+    services.declaration_renounce(person=person_of(request), council_id=books.council_pk(slug),
                                   declaration=n)
     return {"done": True}
 
@@ -351,7 +351,7 @@ def _charter(data: s.MotionIn) -> Charter | None:
 def motion_table(request: HttpRequest, data: s.MotionIn, slug: str = _slug()) -> Any:
     """Table a motion of one of the charter's kinds; answers its number."""
     number = services.motion_move(
-        person=person_of(request), council_id=_council(slug).pk, kind=data.kind,
+        person=person_of(request), council_id=books.council_pk(slug), kind=data.kind,
         text=data.text, subject=data.subject.strip(), ref=data.ref, seats=data.seats,
         method=data.method, role=data.role, charter=_charter(data))
     return Status(201, {"number": number})
@@ -361,7 +361,7 @@ def motion_table(request: HttpRequest, data: s.MotionIn, slug: str = _slug()) ->
              auth=AUTH, tags=["motions"])
 def motion_second(request: HttpRequest, slug: str = _slug(), n: int = _number("motion")) -> Any:
     """Second a motion; its ballot opens when the charter's seconders are reached."""
-    services.motion_second(person=person_of(request), council_id=_council(slug).pk,
+    services.motion_second(person=person_of(request), council_id=books.council_pk(slug),
                            motion_id=n)
     return {"done": True}
 
@@ -372,7 +372,7 @@ def motion_vote(request: HttpRequest, data: s.VoteIn, slug: str = _slug(),
                 n: int = _number("motion")) -> Any:
     """Vote yes, no or abstain. A secret vote answers only that it was recorded: no receipt,
     no ballot id (a receipt would let a boss or a buyer demand proof of a vote)."""
-    services.motion_vote(person=person_of(request), council_id=_council(slug).pk,
+    services.motion_vote(person=person_of(request), council_id=books.council_pk(slug),
                          motion_id=n, choice=data.choice)
     return {"recorded": True}
 
@@ -450,7 +450,7 @@ def election_ballots(request: HttpRequest, slug: str = _slug(),
 def election_nominate(request: HttpRequest, slug: str = _slug(),
                       n: int = _number("election")) -> Any:
     """Stand oneself in an election, during its nomination period."""
-    services.election_nominate(person=person_of(request), council_id=_council(slug).pk,
+    services.election_nominate(person=person_of(request), council_id=books.council_pk(slug),
                                election_id=n)
     return {"done": True}
 
@@ -460,7 +460,7 @@ def election_nominate(request: HttpRequest, slug: str = _slug(),
 def election_slate(request: HttpRequest, data: s.SlateIn, slug: str = _slug(),
                    n: int = _number("election")) -> Any:
     """Stand a legal party's slate of its members (proposed by one of them)."""
-    services.election_slate(person=person_of(request), council_id=_council(slug).pk,
+    services.election_slate(person=person_of(request), council_id=books.council_pk(slug),
                             election_id=n, party_id=data.party, candidates=data.candidates)
     return {"done": True}
 
@@ -470,7 +470,7 @@ def election_slate(request: HttpRequest, data: s.SlateIn, slug: str = _slug(),
 def election_rank(request: HttpRequest, data: s.RankIn, slug: str = _slug(),
                   n: int = _number("election")) -> Any:
     """Rank the candidates, most preferred first. A secret ballot gets no receipt."""
-    services.election_rank(person=person_of(request), council_id=_council(slug).pk,
+    services.election_rank(person=person_of(request), council_id=books.council_pk(slug),
                            election_id=n, ranking=data.ranking)
     return {"recorded": True}
 
@@ -495,7 +495,7 @@ def petition_list(request: HttpRequest, slug: str = _slug()) -> Any:
              tags=["petitions"])
 def petition_open(request: HttpRequest, data: s.PetitionIn, slug: str = _slug()) -> Any:
     """Open a petition to recall a mandate, and sign it; answers its number."""
-    number = services.petition_open(person=person_of(request), council_id=_council(slug).pk,
+    number = services.petition_open(person=person_of(request), council_id=books.council_pk(slug),
                                     office=data.office, holder=data.holder.strip())
     return Status(201, {"number": number})
 
@@ -506,7 +506,7 @@ def petition_sign(request: HttpRequest, slug: str = _slug(),
                   n: int = _number("petition")) -> Any:
     """Sign a recall petition; the signature that reaches the threshold opens the recall
     vote."""
-    services.petition_sign(person=person_of(request), council_id=_council(slug).pk,
+    services.petition_sign(person=person_of(request), council_id=books.council_pk(slug),
                            petition_id=n)
     return {"done": True}
 
@@ -525,7 +525,7 @@ def party_list(request: HttpRequest, slug: str = _slug()) -> Any:
              tags=["parties"])
 def party_found(request: HttpRequest, data: s.PartyIn, slug: str = _slug()) -> Any:
     """Found a party with its platform; it is proposed until the members' vote legalizes it."""
-    number = services.party_found(person=person_of(request), council_id=_council(slug).pk,
+    number = services.party_found(person=person_of(request), council_id=books.council_pk(slug),
                                   name=data.name, platform=data.platform)
     return Status(201, {"number": number})
 
@@ -534,7 +534,7 @@ def party_found(request: HttpRequest, data: s.PartyIn, slug: str = _slug()) -> A
              tags=["parties"])
 def party_join(request: HttpRequest, slug: str = _slug(), n: int = _number("party")) -> Any:
     """Join a party."""
-    services.party_join(person=person_of(request), council_id=_council(slug).pk, party_id=n)
+    services.party_join(person=person_of(request), council_id=books.council_pk(slug), party_id=n)
     return {"done": True}
 
 
@@ -553,7 +553,7 @@ def action_list(request: HttpRequest, slug: str = _slug()) -> Any:
              tags=["actions"])
 def action_record(request: HttpRequest, data: s.ActionIn, slug: str = _slug()) -> Any:
     """Record an action the council did together; answers its number."""
-    number = services.action_record(person=person_of(request), council_id=_council(slug).pk,
+    number = services.action_record(person=person_of(request), council_id=books.council_pk(slug),
                                     title=data.title)
     return Status(201, {"number": number})
 
@@ -562,7 +562,7 @@ def action_record(request: HttpRequest, data: s.ActionIn, slug: str = _slug()) -
              auth=AUTH, tags=["actions"])
 def action_attend(request: HttpRequest, slug: str = _slug(), n: int = _number("action")) -> Any:
     """Record one's own attendance at an action."""
-    services.attendance_record(person=person_of(request), council_id=_council(slug).pk,
+    services.attendance_record(person=person_of(request), council_id=books.council_pk(slug),
                                action_id=n)
     return {"done": True}
 
@@ -572,7 +572,7 @@ def action_attend(request: HttpRequest, slug: str = _slug(), n: int = _number("a
 def action_confirm(request: HttpRequest, data: s.ConfirmIn, slug: str = _slug(),
                    n: int = _number("action")) -> Any:
     """Confirm another person's attendance (may admit an applicant, as the charter says)."""
-    services.attendance_confirm(person=person_of(request), council_id=_council(slug).pk,
+    services.attendance_confirm(person=person_of(request), council_id=books.council_pk(slug),
                                 action_id=n, attendee=data.attendee.strip())
     return {"done": True}
 

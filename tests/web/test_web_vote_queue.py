@@ -135,14 +135,18 @@ def test_close_due_forgets_refusals_nobody_came_back_for(world: World) -> None:
 
 @pytest.fixture
 def busy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The council's lock is held by another writer whenever a vote tries it without waiting
-    (what PostgreSQL's NOWAIT reports; SQLite has no row locks to report it)."""
+    """Another writer holds the council when the vote first tries it without waiting (what
+    PostgreSQL's writer lock reports; SQLite has no other writer to report it), and has ended
+    by the voter's next try."""
     from sovet.web.books.services import CouncilBusy, council_lock
 
+    tried: list[int] = []
+
     def lock(council_id: int, *, nowait: bool = False) -> Any:
-        if nowait:
+        if nowait and not tried:
+            tried.append(council_id)
             raise CouncilBusy(council_id)
-        return council_lock(council_id)
+        return council_lock(council_id, nowait=nowait)
 
     monkeypatch.setattr(services, "council_lock", lock)
 
@@ -160,17 +164,30 @@ def test_a_busy_council_queues_the_vote_and_the_batch_appends_it(world: World,
 
 
 def test_a_waiter_whose_vote_another_writer_appended_only_reads_its_fate(world: World) -> None:
-    """The queued voter waits for the lock; if the writer before it took its vote, it holds the
-    lock for one read and appends nothing."""
+    """The queued voter waits for the writer to end; if that writer took its vote, the voter
+    reads its fate and appends nothing; a refusal is raised to its voter and its row goes."""
     motion = open_resolution(world)
     mine = queue(world, motion, "cy", "yes")
     services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())  # another writer
     head = world.fresh().head_seq
-    assert services._append_queued(world.bakers.pk, mine.pk) is None
+    services._await_named(world.bakers.pk, mine.pk)
     assert world.fresh().head_seq == head
     assert votes_in_book(world, motion) == [("cy", "yes")]
     stranger = queue(world, motion, "eve", "yes")
     services.motions_close_due(council_id=world.bakers.pk, now=timezone.now())
-    assert services._append_queued(world.bakers.pk, stranger.pk) == (NotAMember.code,
-                                                                     NamedVote.objects.get(
-                                                                         pk=stranger.pk).detail)
+    with pytest.raises(NotAMember):
+        services._await_named(world.bakers.pk, stranger.pk)
+    assert not NamedVote.objects.filter(pk=stranger.pk).exists()
+    assert world.fresh().head_seq == head
+
+
+def test_a_waiter_whose_vote_is_still_queued_appends_the_queue_itself(world: World) -> None:
+    """A vote queued after the last writer read the queue: its voter becomes the writer."""
+    motion = open_resolution(world)
+    mine = queue(world, motion, "cy", "no")
+    queue(world, motion, "bo", "yes")
+    head = world.fresh().head_seq
+    services._await_named(world.bakers.pk, mine.pk)
+    assert world.fresh().head_seq == head + 2
+    assert sorted(votes_in_book(world, motion)) == [("bo", "yes"), ("cy", "no")]
+    assert not NamedVote.objects.exists()

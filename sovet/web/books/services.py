@@ -7,14 +7,15 @@ in the book exactly when its effect is in the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 
 from sovet.core.acts import Act as CoreAct
 from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
 from sovet.core.errors import NotFound, WrongState
+from sovet.web import rows
 from sovet.web.books.models import Act, Council
 
 
@@ -47,31 +48,68 @@ class CouncilBusy(Exception):
 
 
 def council_lock(council_id: int, *, nowait: bool = False) -> Council:
-    """Lock a council's row (its book head) for the rest of the transaction and return it.
+    """Make this transaction the council's writer, lock its row (its book head) for the rest of
+    the transaction, and return it.
 
-    On PostgreSQL this is `SELECT … FOR NO KEY UPDATE`, so appends to one council queue; on
-    SQLite the write transaction itself (started IMMEDIATE) holds the database's write lock.
-    With `nowait`, raises `CouncilBusy` instead of waiting for another holder (PostgreSQL).
-    Raises `NoSuchCouncil` when there is no such council.
+    On PostgreSQL the writer is whoever holds the council's writer lock, an advisory lock
+    taken before the row's `SELECT … FOR NO KEY UPDATE`; every holder of the row lock takes it
+    first, so the row is free once it is held. Voters whose votes wait in the queue wait on
+    that lock shared (`council_writer_wait`), and all wake together when the writer commits,
+    instead of taking the row lock one after the other. On SQLite the write transaction
+    itself (started IMMEDIATE) holds the database's write lock.
+    With `nowait`, raises `CouncilBusy` instead of waiting for another writer (PostgreSQL); the
+    transaction can go on. Raises `NoSuchCouncil` when there is no such council.
     """
     _require_transaction("council_lock")
-    try:
-        # NO KEY: inserting a row that references the council (an act, a roll row) takes a
-        # KEY SHARE lock on it, which must not wait for the head's lock.
-        return Council.objects.select_for_update(no_key=True, nowait=nowait).get(pk=council_id)
-    except OperationalError as e:
-        # PostgreSQL's lock_not_available; the transaction is spoilt, so the caller leaves it.
-        if nowait and getattr(e.__cause__, "sqlstate", None) == "55P03":
-            raise CouncilBusy(council_id) from None
-        raise
-    except Council.DoesNotExist:
-        raise NoSuchCouncil(
-            f"there is no council {council_id} on this server", council=council_id
-        ) from None
+    connection = transaction.get_connection()
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        take = "pg_try_advisory_xact_lock" if nowait else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {take}(%s, %s)", _writer_key(council_id))
+            if nowait and not cursor.fetchone()[0]:
+                raise CouncilBusy(council_id)
+    # NO KEY: inserting a row that references the council (an act, a roll row) takes a KEY
+    # SHARE lock on it, which must not wait for the head's lock.
+    council = rows.one(Council, "r.id = %s" + (" FOR NO KEY UPDATE" if postgres else ""),
+                       [council_id])
+    if council is None:
+        raise NoSuchCouncil(f"there is no council {council_id} on this server",
+                            council=council_id)
+    return council
 
 
-# The namespace of Sovet's advisory locks (two-int form: namespace, council).
+def after_writer(council_id: int, query: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """Wait until the council's writer (if any) has ended, then run `query` and return its rows.
+
+    Waiters hold the writer lock shared, so every waiter wakes when the writer commits, all at
+    once, and none of them holds the council's row. On PostgreSQL, outside a transaction,
+    both go in one round trip: the lock and the query are two statements, so the query reads
+    what the writer committed. On SQLite there is no other writer by then; the query just runs.
+    """
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(query, params)
+            return list(cursor.fetchall())
+        wait = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
+        if connection.in_atomic_block:
+            cursor.execute(wait, _writer_key(council_id))
+            cursor.execute(query, params)
+        else:
+            cursor.execute(f"{wait}; {query}", [*_writer_key(council_id), *params])
+            cursor.nextset()
+        return list(cursor.fetchall())
+
+
+# The namespaces of Sovet's advisory locks (two-int form: namespace, council). A council id
+# past 2**31 only shares a lock with another council: more waiting, never less safety.
 _BOX_LOCKS = 0x536F76  # "Sov"
+_WRITER_LOCKS = 0x536F77  # "Sow"
+
+
+def _writer_key(council_id: int) -> list[int]:
+    return [_WRITER_LOCKS, council_id % 2**31]
 
 
 def box_lock(council_id: int, *, exclusive: bool) -> None:
@@ -89,8 +127,6 @@ def box_lock(council_id: int, *, exclusive: bool) -> None:
         return
     take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     with connection.cursor() as cursor:
-        # A council id past 2**31 only shares a lock with another council: more waiting, never
-        # less safety.
         cursor.execute(f"SELECT {take}(%s, %s)", [_BOX_LOCKS, council_id % 2**31])
 
 
@@ -117,19 +153,23 @@ def _head(council: Council) -> _Head | None:
 
 
 def _insert(council: Council, entries: list[Entry]) -> None:
-    Act.objects.bulk_create(
-        [
-            Act(
-                council=council,
-                seq=e.seq,
-                kind=e.act.kind,
-                body=body(e.act, e.seq),
-                hash=e.hash,
-                prev=e.prev,
-            )
-            for e in entries
-        ]
-    )
+    # Every named vote is an append: one hand-written multi-row INSERT (see `sovet.web.rows`).
+    values: list[object] = []
+    for e in entries:
+        values += [council.pk, e.seq, e.act.kind, body(e.act, e.seq), e.hash, e.prev]
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Act._meta.db_table} (council_id, seq, kind, body, hash, "
+                       f"prev) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(entries))}",
+                       values)
+
+
+def _move_head(council: Council, last: Entry) -> int:
+    """Move the head from the one read with `council` to `last`; the rows moved (0 or 1)."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(f"UPDATE {Council._meta.db_table} SET head_seq = %s, head_hash = %s "
+                       "WHERE id = %s AND head_seq = %s AND head_hash = %s",
+                       [last.seq, last.hash, council.pk, council.head_seq, council.head_hash])
+        return int(cursor.rowcount)
 
 
 def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
@@ -152,10 +192,7 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
         raise BookMoved(f"council {council.slug}: another act was appended at the same place; "
                         "nothing was written, try again", council=council.slug) from None
     last = entries[-1]
-    moved = Council.objects.filter(
-        pk=council.pk, head_seq=council.head_seq, head_hash=council.head_hash
-    ).update(head_seq=last.seq, head_hash=last.hash)
-    if moved != 1:
+    if _move_head(council, last) != 1:
         raise BrokenBook(
             f"council {council.slug}: its head moved during this append; lock it with "
             "council_lock first",
@@ -166,6 +203,6 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
 
 
 __all__ = [
-    "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "book_append", "box_lock",
-    "council_lock",
+    "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "after_writer",
+    "book_append", "box_lock", "council_lock",
 ]

@@ -20,30 +20,41 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from sovet.core import action, election, founding, membership, party, petition
 from sovet.core import declaration as core_declaration
 from sovet.core import motion as core_motion
+from sovet.core.acts import Act as CoreAct
 from sovet.core.ballot import BallotBox, SecretVote, cast_secret, vote
 from sovet.core.charter import Charter
 from sovet.core.council import CouncilState, Decision
 from sovet.core.errors import AlreadyVoted, BadCommand, RuleError, WrongState, refusal
+from sovet.web import rows
 from sovet.web.accounts.models import Person
 from sovet.web.books.models import Council
 from sovet.web.books.services import (
     CouncilBusy,
     NoSuchCouncil,
+    after_writer,
     book_append,
     box_lock,
     council_lock,
 )
-from sovet.web.councils.models import BallotBoxEntry, NamedVote, SealedBallot, VoterRoll
+from sovet.web.councils.models import (
+    BallotBoxEntry,
+    NamedVote,
+    SealedBallot,
+    VoterRoll,
+    random_id,
+)
 from sovet.web.councils.projector import project
 from sovet.web.councils.selectors import council_state, council_state_store
 from sovet.web.councils.vacuum import vacuum_box
@@ -348,34 +359,40 @@ def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
     """Cast one vote by the fastest path that keeps the rules.
 
     Usually one transaction (`_cast`): a secret vote under the box's shared lock, so secret
-    voters never wait for each other; a named vote appended at once when the council's lock is
-    free. When another writer holds that lock, the named vote is queued and appended in the
-    next batch (`_vote_queued`), so a busy council's votes share transactions instead of each
-    waiting for its own. When something is due, the whole pipeline under the council's lock,
-    so the due close comes first.
+    voters never wait for each other; a named vote appended at once when nobody else is the
+    council's writer. When another writer is, the named vote is queued in that same
+    transaction and appended by the next writer in a batch with the others queued
+    (`_await_named`), so a busy council's votes share transactions instead of each waiting for
+    its own. When something is due, the whole pipeline under the council's lock, so the due
+    close comes first.
     """
     try:
-        refused = _cast(council_id, when, of, ballot, person, named=named, secret=secret)
+        outcome = _cast(council_id, when, of, ballot, person, content, named=named,
+                        secret=secret)
     except _Due:
         _vote_locked(council_id, when, of, ballot, person, named=named, secret=secret)
-    except _Busy:
-        _vote_queued(council_id, when, of, ballot, person, content)
-    else:
-        if refused is not None:
-            raise refused
+        return
+    if isinstance(outcome, _Queued):
+        _await_named(council_id, outcome.pk)
+    elif outcome is not None:
+        raise outcome
 
 
 class _Due(Exception):
     """Something is due before this vote: it takes the whole pipeline instead."""
 
 
-class _Busy(Exception):
-    """Another writer holds the council's lock: the named vote joins the queue instead."""
+@dataclass(frozen=True)
+class _Queued:
+    """The named vote waits in the queue, as this row."""
+
+    pk: int
 
 
 @transaction.atomic(durable=True)
-def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str, *,
-          named: NamedRule, secret: SecretRule) -> RuleError | None:
+def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
+          content: str | tuple[str, ...], *, named: NamedRule,
+          secret: SecretRule) -> RuleError | _Queued | None:
     # The box's lock comes before the head is read, so a seal that committed first has closed
     # the ballot in the state the rules see (and a seal waits for this vote).
     box_lock(council_id, exclusive=False)
@@ -384,13 +401,13 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str, *,
     if anything_due(state, when):
         raise _Due
     if not _is_named(state, of, ballot, person):
-        _store_secret(council, secret(state, _roll_of(council, of, ballot, person), when))
+        _cast_secret(council, state, person, when, secret)
         return None
     try:
         council = council_lock(council_id, nowait=True)
     except CouncilBusy:
         named(state, when)  # the rules' answer now: a refusal queues nothing, waits for nothing
-        raise _Busy from None
+        return _Queued(_enqueue(council_id, when, of, ballot, person, content))
     state = _flush_named(council, council_state(council))
     try:
         decision = named(state, when)
@@ -400,12 +417,73 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str, *,
     return None
 
 
-def _council(council_id: int) -> Council:
+def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
+             content: str | tuple[str, ...]) -> int:
+    """Queue a named vote in this transaction, which then commits without waiting for the
+    disk: the voter's answer waits for the append's commit, which is durable and flushes the
+    log through the queued row too. So every vote answered as counted is in the book after a
+    crash."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+    return int(NamedVote.objects.create(council_id=council_id, of=of, ballot=ballot,
+                                        person=person, content=orjson.dumps(content).decode(),
+                                        at=when).pk)
+
+
+def _await_named(council_id: int, queued: int) -> None:
+    """Wait until this queued vote is in the book, or refused; raise its refusal.
+
+    Each round waits for the council's writer to end (`after_writer`, with every other
+    waiting voter at once) and reads the vote's row: gone means appended, in a transaction
+    that committed durably; refused means refused. A row still waiting was queued after that
+    writer read the queue: this voter then tries to be the writer and append the queue itself.
+    """
+    fate: _Fate = _WAITING
+    while fate is _WAITING:
+        found = after_writer(council_id, f"SELECT refused, detail FROM "
+                                         f"{NamedVote._meta.db_table} WHERE id = %s", [queued])
+        fate = _fate(found)
+        if fate is _WAITING:
+            fate = _append_queued(council_id, queued)
+    if fate is None:
+        return
+    NamedVote.objects.filter(pk=queued).delete()
+    raise refusal(*fate)
+
+
+_WAITING = ("", "")
+_Fate = tuple[str, str] | None
+
+
+def _fate(found: list[tuple[Any, ...]]) -> _Fate:
+    """A queued vote's fate from its row: None when appended (gone), else (refused, detail),
+    which is `_WAITING` while it waits."""
+    if not found:
+        return None
+    refused, detail = found[0]
+    return _WAITING if not refused else (str(refused), str(detail))
+
+
+@transaction.atomic(durable=True)
+def _append_queued(council_id: int, queued: int) -> _Fate:
+    """Become the council's writer if nobody is, append the queue, and return this vote's fate
+    (`_WAITING` if another writer came first)."""
     try:
-        return Council.objects.get(pk=council_id)
-    except Council.DoesNotExist:
+        council = council_lock(council_id, nowait=True)
+    except CouncilBusy:
+        return _WAITING
+    _flush_named(council, council_state(council))
+    return _fate(list(NamedVote.objects.filter(pk=queued).values_list("refused", "detail")))
+
+
+def _council(council_id: int) -> Council:
+    # Every vote reads the council's row: by hand, as the ORM would (see `sovet.web.rows`).
+    council = rows.one(Council, "r.id = %s", [council_id])
+    if council is None:
         raise NoSuchCouncil(f"there is no council {council_id} on this server",
-                            council=council_id) from None
+                            council=council_id)
+    return council
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
@@ -422,46 +500,7 @@ def _vote_locked(council_id: int, when: datetime, of: str, ballot: int, person: 
         _commit(council, named(state, when))
         return
     box_lock(council.pk, exclusive=False)
-    _store_secret(council, secret(state, _roll_of(council, of, ballot, person), when))
-
-
-def _vote_queued(council_id: int, when: datetime, of: str, ballot: int, person: str,
-                content: str | tuple[str, ...]) -> None:
-    """Queue a named vote, have the queue appended, and answer with the vote's fate.
-
-    The queueing transaction commits without waiting for the disk: the answer waits for the
-    append's commit, which is durable and flushes the log through the queued row too. So every
-    vote answered as counted is in the book after a crash.
-    """
-    with transaction.atomic(durable=True):
-        _commit_lazily()
-        queued = NamedVote.objects.create(council_id=council_id, of=of, ballot=ballot,
-                                          person=person, content=orjson.dumps(content).decode(),
-                                          at=when)
-    row = _append_queued(council_id, queued.pk)
-    if row is None:
-        return  # appended, and its row deleted, in one transaction
-    NamedVote.objects.filter(pk=queued.pk).delete()
-    raise refusal(*row)
-
-
-def _commit_lazily() -> None:
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-@transaction.atomic(durable=True)
-def _append_queued(council_id: int, queued: int) -> tuple[str, str] | None:
-    """Wait for the council's lock; append the queue unless a writer before already took this
-    vote (then the lock is held for one query only). Returns the vote's refusal, if any."""
-    council = council_lock(council_id)
-    row = NamedVote.objects.filter(pk=queued).values_list("refused", "detail").first()
-    if row is None or row[0]:
-        return row
-    _flush_named(council, council_state(council))
-    return NamedVote.objects.filter(pk=queued).values_list("refused", "detail").first()
+    _cast_secret(council, state, person, when, secret)
 
 
 def _flush_named(council: Council, state: CouncilState) -> CouncilState:
@@ -470,22 +509,27 @@ def _flush_named(council: Council, state: CouncilState) -> CouncilState:
     Each vote is decided by the same rule as a lone vote, in the order queued, at the time it
     was cast; a refused one keeps its row with the refusal, for its voter to read.
     """
-    queued = list(NamedVote.objects.filter(council=council, refused="").order_by("id"))
+    queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
+                       [council.pk])
     if not queued:
         return state
-    decision: Decision | None = None
+    acts: list[CoreAct] = []
     appended: list[int] = []
     for q in queued:
-        now = state if decision is None else decision.state
         try:
-            one = _named_rule(q.of, q.ballot, q.person, _content(q.content))(now, q.at)
+            one = _named_rule(q.of, q.ballot, q.person, _content(q.content))(state, q.at)
         except RuleError as e:
             NamedVote.objects.filter(pk=q.pk).update(refused=e.code, detail=e.message)
             continue
-        decision = one if decision is None else Decision(decision.acts + one.acts, one.state)
+        acts += one.acts
+        state = one.state
         appended.append(q.pk)
-    NamedVote.objects.filter(pk__in=appended).delete()
-    return state if decision is None else _commit(council, decision)
+    if not appended:
+        return state
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {NamedVote._meta.db_table} WHERE id IN "
+                       f"({', '.join(['%s'] * len(appended))})", appended)
+    return _commit(council, Decision(tuple(acts), state))
 
 
 def _named_rule(of: str, ballot: int, person: str,
@@ -497,27 +541,37 @@ def _named_rule(of: str, ballot: int, person: str,
                                           at=when)
 
 
-def _roll_of(council: Council, of: str, ballot: int, person: str) -> BallotBox:
-    """A box holding only whether this person is on the roll: all a secret vote's rule needs."""
-    voted = VoterRoll.objects.filter(council=council, of=of, ballot=ballot,
-                                     person=person).exists()
-    return BallotBox(roll={person} if voted else set())
+def _cast_secret(council: Council, state: CouncilState, person: str, when: datetime,
+                 secret: SecretRule) -> None:
+    """Decide a secret vote and store it, asking the roll whether this person voted only by
+    writing their roll row: the roll's UNIQUE constraint answers in the same statement, and
+    when it refuses, the rule is asked again with the person on the roll, so the refusal is
+    the rule's own."""
+    if not _store_secret(council, secret(state, BallotBox(roll=set()), when)):
+        secret(state, BallotBox(roll={person}), when)  # raises AlreadyVoted
+        raise AlreadyVoted(f"{person} has already voted on this ballot; a person votes once",
+                           person=person)
 
 
-def _store_secret(council: Council, secret: SecretVote) -> None:
-    """Write a secret vote's roll row and box row together (guarantee 3); return nothing that
-    could serve as a receipt. The roll's UNIQUE constraint refuses a second vote even in a
-    race the rule's check did not see."""
-    # No savepoint: a refused roll row refuses the whole transaction, which is what we want,
-    # and a savepoint would cost two more round trips on every vote.
-    try:
-        VoterRoll.objects.create(council=council, of=secret.roll.of,
-                                 ballot=secret.roll.ballot, person=secret.roll.person)
-    except IntegrityError:
-        raise AlreadyVoted(f"{secret.roll.person} has already voted on this ballot; a person "
-                           f"votes once", person=secret.roll.person) from None
-    BallotBoxEntry.objects.create(council=council, of=secret.box.of, ballot=secret.box.ballot,
-                                  content=orjson.dumps(secret.box.content).decode())
+def _store_secret(council: Council, secret: SecretVote) -> bool:
+    """Write a secret vote's roll row and box row together (guarantee 3); return False, having
+    written nothing, when the person is on the roll already. Returns nothing that could serve
+    as a receipt."""
+    roll, box = secret.roll, secret.box
+    content = orjson.dumps(box.content).decode()
+    with connection.cursor() as cursor:
+        # No savepoint: a refused roll row refuses the whole transaction, which is what we
+        # want, and a savepoint would cost two more round trips on every vote.
+        try:
+            cursor.execute(f"INSERT INTO {VoterRoll._meta.db_table} (council_id, of, ballot, "
+                           "person) VALUES (%s, %s, %s, %s)",
+                           [council.pk, roll.of, roll.ballot, roll.person])
+        except IntegrityError:
+            return False
+        cursor.execute(f"INSERT INTO {BallotBoxEntry._meta.db_table} (id, council_id, of, "
+                       "ballot, content) VALUES (%s, %s, %s, %s, %s)",
+                       [random_id(), council.pk, box.of, box.ballot, content])
+    return True
 
 
 @transaction.atomic(durable=True)

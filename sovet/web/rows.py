@@ -1,0 +1,53 @@
+"""Model instances from hand-written queries, for the few paths where the ORM's compiling of a
+query costs more than the database's answer (every vote, every token check).
+
+The instances are what the ORM itself would build (`Model.from_db`, with the backend's
+converters applied), so code after the query cannot tell the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def fields(model: type[models.Model]) -> list[str]:
+    """The model's concrete column names (attnames), in the order `instance` expects them."""
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """The select list of `fields(model)`, each prefixed with the table's `alias`."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instance(model: type[M], values: Sequence[object]) -> M:
+    """A `model` instance from a row of `columns(model, …)`."""
+    names = fields(model)
+    converted = []
+    for name, value in zip(names, values, strict=True):
+        field = model._meta.get_field(name)
+        for convert in connection.ops.get_db_converters(field.get_col(model._meta.db_table)):
+            value = convert(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:
+    """The rows of `model` matching a hand-written `where` (on alias `r`; it may end with
+    ORDER BY or FOR UPDATE clauses)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns(model, 'r')} FROM {model._meta.db_table} r "
+                       f"WHERE {where}", params)
+        return [instance(model, row) for row in cursor.fetchall()]
+
+
+def one(model: type[M], where: str, params: Sequence[object]) -> M | None:
+    """The row of `model` matching a hand-written `where` (on alias `r`), or None."""
+    found = many(model, where, params)
+    return found[0] if found else None
