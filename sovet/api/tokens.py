@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from sovet.api.models import Token
@@ -112,10 +112,17 @@ def token_person(plaintext: str) -> Person | None:
 def _note_used(token_id: int, now: datetime) -> None:
     """Write `last_used` without waiting for the disk: a crash may lose the last minute's
     note, which only says when a token was used, and a vote must not wait on two flushes."""
-    # Only in a transaction of its own: SET LOCAL inside a caller's would spare its writes too.
-    lazy = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if lazy:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(f"UPDATE {Token._meta.db_table} SET last_used = %s WHERE id = %s",
-                       [now, token_id])
+    update = (f"UPDATE {Token._meta.db_table} SET last_used = %s WHERE id = %s",
+              [connection.ops.adapt_datetimefield_value(now), token_id])
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # SET LOCAL inside a caller's transaction would spare its writes too: a plain write.
+        rows.script([update])
+        return
+    # A transaction of its own, in one round trip; if it fails, the session must not stay in
+    # the failed transaction.
+    try:
+        rows.script([("BEGIN", []), ("SET LOCAL synchronous_commit = off", []), update,
+                     ("COMMIT", [])])
+    except DatabaseError:
+        rows.script([("ROLLBACK", [])])
+        raise

@@ -291,7 +291,10 @@ class CouncilState:
         done applying: it drops the wrappers, so reading the settled state costs nothing.
         """
         c = copy.copy(self)
-        c.confirmed = set(self.confirmed)
+        # Once the council is founded its founders' confirmations are history: the copy shares
+        # the set (an act that still changes it replaces it), where every decision of a large
+        # council would otherwise copy it.
+        c.confirmed = self.confirmed if self.founded else set(self.confirmed)
         for name in _SHARED:
             table = getattr(self, name)
             if type(table) is not dict:
@@ -320,8 +323,7 @@ class CouncilState:
         for name in _SHARED:
             table = getattr(self, name)
             if type(table) is not dict:
-                # dict(table) copies the stored objects as they are (no clone on read).
-                setattr(self, name, dict(table))
+                setattr(self, name, table.settled())
 
 
 class _Cloneable(Protocol):
@@ -340,11 +342,15 @@ class _CopyOnWrite(dict[K, V]):
     or cloned here are owned, and their objects may be changed in place.
     """
 
-    __slots__ = ("_own",)
+    __slots__ = ("_base", "_changed", "_own")
 
     def __init__(self, shared: dict[K, V]) -> None:
         super().__init__(shared)
         self._own: set[K] = set()
+        # A settled table this one started as, while nothing in it has changed: `settled`
+        # then hands it back instead of copying every entry (most decisions reach one table).
+        self._base = shared if type(shared) is dict else None
+        self._changed = False
 
     def __getitem__(self, key: K) -> V:
         value = dict.__getitem__(self, key)
@@ -352,15 +358,33 @@ class _CopyOnWrite(dict[K, V]):
             value = value.clone()
             dict.__setitem__(self, key, value)
             self._own.add(key)
+            self._changed = True
         return value
 
     def __setitem__(self, key: K, value: V) -> None:
         dict.__setitem__(self, key, value)
         self._own.add(key)
+        self._changed = True
 
     def __delitem__(self, key: K) -> None:
         dict.__delitem__(self, key)
         self._own.discard(key)
+        self._changed = True
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self._own.clear()
+        self._changed = True
+
+    def __ior__(self, other: Any) -> _CopyOnWrite[K, V]:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def settled(self) -> dict[K, V]:
+        """This table as a plain dict of the objects it stores (no clone on read)."""
+        if not self._changed and self._base is not None:
+            return self._base
+        return dict(self)
 
     def get(self, key: K, default: Any = None) -> Any:
         if key in self:
@@ -474,6 +498,39 @@ def decide(state: CouncilState, *acts: Act, sealed: tuple[bytes, ...] = ()) -> D
         apply(after, a)
     after.settle()
     return Decision(tuple(acts), after, sealed)
+
+
+class _Working(CouncilState):
+    """A copy on which decisions apply their acts in place (see `working`)."""
+
+    __slots__ = ()
+
+    def copy(self) -> CouncilState:
+        return self
+
+    def settle(self) -> None:
+        pass
+
+
+def working(state: CouncilState) -> CouncilState:
+    """A copy of `state` that every `decide` made on it changes in place.
+
+    For a shell that decides many single-act rules in a row (a batch of votes): one copy for
+    the batch, where each decision would otherwise copy the whole state (every member of a
+    large council). Only for rules that check everything before they decide (a refusal then
+    leaves the copy as it was), such as `vote` and `rank`; the decisions' `state` is the copy
+    itself. End with `settled`; `state` itself is never changed.
+    """
+    w = state.copy()
+    w.__class__ = _Working
+    return w
+
+
+def settled(w: CouncilState) -> CouncilState:
+    """The state a `working` copy has become, as an ordinary state (it changes no more)."""
+    w.__class__ = CouncilState
+    w.settle()
+    return w
 
 
 def permits(rule: Callable[[], Decision]) -> bool:

@@ -130,7 +130,11 @@ def _proposed(state: CouncilState, a: FoundingProposed) -> None:
 
 @handles(FoundingConfirmed)
 def _confirmed(state: CouncilState, a: FoundingConfirmed) -> None:
-    state.confirmed.add(a.by)
+    if state.founded:
+        # Copies of a founded council share its set (`CouncilState.copy`): replace it.
+        state.confirmed = state.confirmed | {a.by}
+    else:
+        state.confirmed.add(a.by)
 
 
 @handles(CouncilFounded)

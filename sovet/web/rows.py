@@ -8,7 +8,7 @@ converters applied), so code after the query cannot tell the difference.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
@@ -36,6 +36,26 @@ def instance(model: type[M], values: Sequence[object]) -> M:
             value = convert(value, field, connection)
         converted.append(value)
     return model.from_db(connection.alias, names, converted)
+
+
+def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any, ...]]:
+    """Run statements in order and return the rows of the last one.
+
+    On PostgreSQL they go in one round trip, as one string (Django's psycopg cursor binds
+    parameters on the client, which allows several statements): each still runs with its own
+    snapshot, so a statement after a lock reads what the lock's holder committed. A failing
+    statement stops the rest. Elsewhere they run one by one.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("; ".join(sql for sql, _ in statements),
+                           [p for _, params in statements for p in params])
+            while cursor.nextset():
+                pass
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
 
 
 def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:

@@ -46,12 +46,24 @@ def test_a_copy_is_equal_and_shares_nothing_mutable():
     assert twin == state
     for f in dataclasses.fields(CouncilState):
         mine, theirs = getattr(state, f.name), getattr(twin, f.name)
-        if isinstance(mine, dict | set | list):
+        # `confirmed` is the exception once founded: shared, because it is then replaced, never
+        # changed in place (test_founding_confirmations_replace_the_set_a_copy_shares).
+        if isinstance(mine, dict | set | list) and f.name != "confirmed":
             assert mine is not theirs, f.name
         if isinstance(mine, dict):
             for k, v in mine.items():
                 if dataclasses.is_dataclass(v) and not v.__dataclass_params__.frozen:
                     assert theirs[k] is not v, f"{f.name}[{k}]"
+
+
+def test_founding_confirmations_replace_the_set_a_copy_shares():
+    from sovet.core.founding import FoundingConfirmed
+
+    state = replay(demo_acts(start=datetime(2026, 1, 5, tzinfo=UTC), seed=3))
+    before = set(state.confirmed)
+    after = decide(state, FoundingConfirmed(by="zed", at=T0)).state
+    assert after.confirmed == before | {"zed"}
+    assert state.confirmed == before
 
 
 def test_a_decision_extends_itself_without_copying_again():

@@ -62,3 +62,48 @@ def test_replay_onto_a_decided_state_leaves_its_ancestor_alone() -> None:
     replay(ACTS[101:], decided)
     assert base == base_then
     assert decided == replay(ACTS)
+
+
+def test_a_working_copy_applies_each_decision_in_place_and_leaves_its_source_alone() -> None:
+    from sovet.core.council import settled, working
+
+    base = replay(ACTS[:20])
+    base_then = snapshot(base)
+    work = working(base)
+    for act in ACTS[20:]:
+        assert decide(work, act).state is work  # no copy per decision
+    state = settled(work)
+    assert type(state) is CouncilState
+    assert state == replay(ACTS)
+    assert base == base_then
+    later = decide(state, ACTS[-1]).state  # an ordinary state again: decisions copy it
+    assert later is not state
+
+
+def test_a_refused_vote_leaves_a_working_copy_as_it_was() -> None:
+    import pytest
+
+    from sovet.core.ballot import vote
+    from sovet.core.council import settled, working
+    from sovet.core.errors import RuleError
+
+    state = replay(ACTS)
+    work = working(state)
+    before = snapshot(state)
+    with pytest.raises(RuleError):
+        vote(work, motion=10_000, by="nobody", choice="yes", at=datetime(2027, 1, 1, tzinfo=UTC))
+    assert settled(work) == before
+
+
+def test_a_decision_hands_back_the_tables_its_acts_did_not_reach() -> None:
+    """A vote reaches the motions only: the new state keeps the old members table itself
+    (no copy of every member), and a table that was reached is a table of its own."""
+    from sovet.core.ballot import VoteCast
+
+    state = replay(ACTS)
+    motion, m = next((n, m) for n, m in state.motions.items() if not m.secret)
+    voter = next(p for p in state.members if p not in m.votes)
+    after = decide(state, VoteCast(motion=motion, by=voter, choice="yes", at=m.moved_at)).state
+    assert after.members is state.members
+    assert after.motions is not state.motions
+    assert voter in after.motions[motion].votes and voter not in state.motions[motion].votes

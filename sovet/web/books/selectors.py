@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from sovet.core.book import PREFIX
 from sovet.web.books.models import Act, Council
@@ -32,15 +34,30 @@ def council_get(slug: str) -> Council:
         raise NoSuchCouncil(f"there is no council {slug!r} on this server", council=slug) from None
 
 
+# A council's id never changes and no council is deleted, so each process keeps the ids it
+# has looked up; saving a council (founding, import, a test database made again) forgets its
+# slug's entry, so an id is never stale.
+_pks: dict[str, int] = {}
+
+
 def council_pk(slug: str) -> int:
-    """The id of the council with this slug (one hand-written query: every vote asks it);
-    raises `NoSuchCouncil`."""
+    """The id of the council with this slug (every vote asks it); raises `NoSuchCouncil`."""
+    pk = _pks.get(slug)
+    if pk is not None:
+        return pk
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {Council._meta.db_table} WHERE slug = %s", [slug])
         row = cursor.fetchone()
     if row is None:
         raise NoSuchCouncil(f"there is no council {slug!r} on this server", council=slug)
-    return int(row[0])
+    _pks[slug] = pk = int(row[0])
+    return pk
+
+
+@receiver(post_save, sender=Council)
+@receiver(post_delete, sender=Council)
+def _forget_pk(sender: type[Council], instance: Council, **kwargs: object) -> None:
+    _pks.pop(instance.slug, None)
 
 
 def book_lines(council: Council) -> Iterator[bytes]:

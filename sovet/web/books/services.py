@@ -58,25 +58,29 @@ def council_lock(council_id: int, *, nowait: bool = False) -> Council:
     instead of taking the row lock one after the other. On SQLite the write transaction
     itself (started IMMEDIATE) holds the database's write lock.
     With `nowait`, raises `CouncilBusy` instead of waiting for another writer (PostgreSQL); the
-    transaction can go on. Raises `NoSuchCouncil` when there is no such council.
+    transaction can go on. Raises `NoSuchCouncil` when there is no such council (with `nowait`
+    on PostgreSQL, `CouncilBusy`: read the council first).
     """
     _require_transaction("council_lock")
-    connection = transaction.get_connection()
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        take = "pg_try_advisory_xact_lock" if nowait else "pg_advisory_xact_lock"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {take}(%s, %s)", _writer_key(council_id))
-            if nowait and not cursor.fetchone()[0]:
-                raise CouncilBusy(council_id)
-    # NO KEY: inserting a row that references the council (an act, a roll row) takes a KEY
-    # SHARE lock on it, which must not wait for the head's lock.
-    council = rows.one(Council, "r.id = %s" + (" FOR NO KEY UPDATE" if postgres else ""),
-                       [council_id])
-    if council is None:
+    read = f"SELECT {rows.columns(Council, 'r')} FROM {Council._meta.db_table} r WHERE r.id = %s"
+    if transaction.get_connection().vendor != "postgresql":
+        found = rows.script([(read, [council_id])])
+    elif nowait:
+        # One statement: the row comes back, locked, only if the writer lock was free. The
+        # callers have read the council already, so no row means another writer.
+        found = rows.script([(f"{read} AND pg_try_advisory_xact_lock(%s, %s) FOR NO KEY UPDATE",
+                              [council_id, *_writer_key(council_id)])])
+        if not found:
+            raise CouncilBusy(council_id)
+    else:
+        # NO KEY: inserting a row that references the council (an act, a roll row) takes a
+        # KEY SHARE lock on it, which must not wait for the head's lock.
+        found = rows.script([("SELECT pg_advisory_xact_lock(%s, %s)", _writer_key(council_id)),
+                             (f"{read} FOR NO KEY UPDATE", [council_id])])
+    if not found:
         raise NoSuchCouncil(f"there is no council {council_id} on this server",
                             council=council_id)
-    return council
+    return rows.instance(Council, found[0])
 
 
 def after_writer(council_id: int, query: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
@@ -112,22 +116,29 @@ def _writer_key(council_id: int) -> list[int]:
     return [_WRITER_LOCKS, council_id % 2**31]
 
 
-def box_lock(council_id: int, *, exclusive: bool) -> None:
-    """Lock a council's secret ballot boxes for the rest of the transaction.
+def box_lock(council_id: int, *, exclusive: bool) -> Council:
+    """Lock a council's secret ballot boxes for the rest of the transaction, then read the
+    council's row (not locked), in one round trip.
 
     Each secret vote takes the lock shared, so votes are cast side by side and never wait for
     each other; the seal of a box takes it exclusive, so it waits for the votes in flight and
     the votes after it wait for the seal, then see the ballot closed. On PostgreSQL it is an
     advisory lock (memory only, nothing written); on SQLite the write transaction already holds
-    the database's write lock.
+    the database's write lock. Raises `NoSuchCouncil` when there is no such council.
     """
     _require_transaction("box_lock")
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        return
-    take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {take}(%s, %s)", [_BOX_LOCKS, council_id % 2**31])
+    read = (f"SELECT {rows.columns(Council, 'r')} FROM {Council._meta.db_table} r "
+            "WHERE r.id = %s", [council_id])
+    if transaction.get_connection().vendor != "postgresql":
+        found = rows.script([read])
+    else:
+        take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        found = rows.script([(f"SELECT {take}(%s, %s)", [_BOX_LOCKS, council_id % 2**31]),
+                             read])
+    if not found:
+        raise NoSuchCouncil(f"there is no council {council_id} on this server",
+                            council=council_id)
+    return rows.instance(Council, found[0])
 
 
 class _Head(NamedTuple):
@@ -152,24 +163,22 @@ def _head(council: Council) -> _Head | None:
     return _Head(council.head_seq, council.head_hash)
 
 
-def _insert(council: Council, entries: list[Entry]) -> None:
-    # Every named vote is an append: one hand-written multi-row INSERT (see `sovet.web.rows`).
+def _write(council: Council, entries: list[Entry]) -> bool:
+    """Insert the entries and move the head from the one read with `council` to the last
+    entry's, in one round trip (every named vote is an append; see `sovet.web.rows`). False
+    when the head had moved (nothing is left written: the caller raises)."""
     values: list[object] = []
     for e in entries:
         values += [council.pk, e.seq, e.act.kind, body(e.act, e.seq), e.hash, e.prev]
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(f"INSERT INTO {Act._meta.db_table} (council_id, seq, kind, body, hash, "
-                       f"prev) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(entries))}",
-                       values)
-
-
-def _move_head(council: Council, last: Entry) -> int:
-    """Move the head from the one read with `council` to `last`; the rows moved (0 or 1)."""
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(f"UPDATE {Council._meta.db_table} SET head_seq = %s, head_hash = %s "
-                       "WHERE id = %s AND head_seq = %s AND head_hash = %s",
-                       [last.seq, last.hash, council.pk, council.head_seq, council.head_hash])
-        return int(cursor.rowcount)
+    last = entries[-1]
+    moved = rows.script([
+        (f"INSERT INTO {Act._meta.db_table} (council_id, seq, kind, body, hash, prev) VALUES "
+         f"{', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(entries))}", values),
+        (f"UPDATE {Council._meta.db_table} SET head_seq = %s, head_hash = %s WHERE id = %s "
+         "AND head_seq = %s AND head_hash = %s RETURNING id",
+         [last.seq, last.hash, council.pk, council.head_seq, council.head_hash]),
+    ])
+    return len(moved) == 1
 
 
 def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
@@ -185,20 +194,19 @@ def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
     if not entries:
         return []
     try:
-        _insert(council, entries)
+        moved = _write(council, entries)
     except IntegrityError:
         # UNIQUE(council, seq) or (council, prev): another writer appended first, which only
         # happens if someone skipped council_lock. Refuse cleanly; nothing was written.
         raise BookMoved(f"council {council.slug}: another act was appended at the same place; "
                         "nothing was written, try again", council=council.slug) from None
-    last = entries[-1]
-    if _move_head(council, last) != 1:
+    if not moved:
         raise BrokenBook(
             f"council {council.slug}: its head moved during this append; lock it with "
             "council_lock first",
             council=council.slug,
         )
-    council.head_seq, council.head_hash = last.seq, last.hash
+    council.head_seq, council.head_hash = entries[-1].seq, entries[-1].hash
     return entries
 
 

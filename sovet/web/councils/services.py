@@ -35,14 +35,13 @@ from sovet.core import motion as core_motion
 from sovet.core.acts import Act as CoreAct
 from sovet.core.ballot import BallotBox, SecretVote, cast_secret, vote
 from sovet.core.charter import Charter
-from sovet.core.council import CouncilState, Decision
+from sovet.core.council import CouncilState, Decision, settled, working
 from sovet.core.errors import AlreadyVoted, BadCommand, RuleError, WrongState, refusal
 from sovet.web import rows
 from sovet.web.accounts.models import Person
 from sovet.web.books.models import Council
 from sovet.web.books.services import (
     CouncilBusy,
-    NoSuchCouncil,
     after_writer,
     book_append,
     box_lock,
@@ -173,7 +172,7 @@ def _close_due(council: Council, state: CouncilState, now: datetime) -> CouncilS
 def _begin(council_id: int, at: datetime) -> tuple[Council, CouncilState]:
     """Lock the council, close what is due, and return it with its state."""
     council = council_lock(council_id)
-    state = _flush_named(council, council_state(council))
+    state, _ = _flush_named(council, council_state(council))
     return council, _close_due(council, state, at)
 
 
@@ -194,7 +193,7 @@ def motions_close_due(*, council_id: int, now: datetime) -> list[int]:
     `sovet close-due` command can call it for every council. Returns the motions closed.
     """
     council = council_lock(council_id)
-    state = _flush_named(council, council_state(council))
+    state, _ = _flush_named(council, council_state(council))
     # A refused queued vote whose voter's request died before reading it: nobody will.
     NamedVote.objects.filter(council=council, at__lt=now - _FORGOTTEN).exclude(
         refused="").delete()
@@ -395,8 +394,7 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
           secret: SecretRule) -> RuleError | _Queued | None:
     # The box's lock comes before the head is read, so a seal that committed first has closed
     # the ballot in the state the rules see (and a seal waits for this vote).
-    box_lock(council_id, exclusive=False)
-    council = _council(council_id)
+    council = box_lock(council_id, exclusive=False)
     state = council_state(council)
     if anything_due(state, when):
         raise _Due
@@ -408,13 +406,9 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
     except CouncilBusy:
         named(state, when)  # the rules' answer now: a refusal queues nothing, waits for nothing
         return _Queued(_enqueue(council_id, when, of, ballot, person, content))
-    state = _flush_named(council, council_state(council))
-    try:
-        decision = named(state, when)
-    except RuleError as e:
-        return e  # refused by a vote queued before it: that batch still commits
-    _commit(council, decision)
-    return None
+    # Refused by a vote queued before it: that batch still commits, and the refusal is raised
+    # after.
+    return _flush_named(council, council_state(council), named, when)[1]
 
 
 def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
@@ -423,12 +417,13 @@ def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
     disk: the voter's answer waits for the append's commit, which is durable and flushes the
     log through the queued row too. So every vote answered as counted is in the book after a
     crash."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-    return int(NamedVote.objects.create(council_id=council_id, of=of, ballot=ballot,
-                                        person=person, content=orjson.dumps(content).decode(),
-                                        at=when).pk)
+    insert = (f"INSERT INTO {NamedVote._meta.db_table} (council_id, of, ballot, person, content, "
+              "at, refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id",
+              [council_id, of, ballot, person, orjson.dumps(content).decode(),
+               connection.ops.adapt_datetimefield_value(when)])
+    lazy: list[tuple[str, list[object]]] = (
+        [("SET LOCAL synchronous_commit = off", [])] if connection.vendor == "postgresql" else [])
+    return int(rows.script([*lazy, insert])[0][0])
 
 
 def _await_named(council_id: int, queued: int) -> None:
@@ -441,9 +436,7 @@ def _await_named(council_id: int, queued: int) -> None:
     """
     fate: _Fate = _WAITING
     while fate is _WAITING:
-        found = after_writer(council_id, f"SELECT refused, detail FROM "
-                                         f"{NamedVote._meta.db_table} WHERE id = %s", [queued])
-        fate = _fate(found)
+        fate = _fate(after_writer(council_id, *_fate_query(queued)))
         if fate is _WAITING:
             fate = _append_queued(council_id, queued)
     if fate is None:
@@ -454,6 +447,10 @@ def _await_named(council_id: int, queued: int) -> None:
 
 _WAITING = ("", "")
 _Fate = tuple[str, str] | None
+
+
+def _fate_query(queued: int) -> tuple[str, list[object]]:
+    return f"SELECT refused, detail FROM {NamedVote._meta.db_table} WHERE id = %s", [queued]
 
 
 def _fate(found: list[tuple[Any, ...]]) -> _Fate:
@@ -474,16 +471,7 @@ def _append_queued(council_id: int, queued: int) -> _Fate:
     except CouncilBusy:
         return _WAITING
     _flush_named(council, council_state(council))
-    return _fate(list(NamedVote.objects.filter(pk=queued).values_list("refused", "detail")))
-
-
-def _council(council_id: int) -> Council:
-    # Every vote reads the council's row: by hand, as the ORM would (see `sovet.web.rows`).
-    council = rows.one(Council, "r.id = %s", [council_id])
-    if council is None:
-        raise NoSuchCouncil(f"there is no council {council_id} on this server",
-                            council=council_id)
-    return council
+    return _fate(rows.script([_fate_query(queued)]))
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
@@ -503,33 +491,43 @@ def _vote_locked(council_id: int, when: datetime, of: str, ballot: int, person: 
     _cast_secret(council, state, person, when, secret)
 
 
-def _flush_named(council: Council, state: CouncilState) -> CouncilState:
-    """Append every queued named vote of the council in one batch (after `council_lock`).
+def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = None,
+                 when: datetime | None = None) -> tuple[CouncilState, RuleError | None]:
+    """Append every queued named vote of the council in one batch (after `council_lock`), and
+    then `own`, a named vote cast at `when`; return the state after them and `own`'s refusal.
 
     Each vote is decided by the same rule as a lone vote, in the order queued, at the time it
-    was cast; a refused one keeps its row with the refusal, for its voter to read.
+    was cast, all on one working copy of the state (`working`: one copy per batch, not one per
+    vote); a refused one keeps its row with the refusal, for its voter to read.
     """
     queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
                        [council.pk])
-    if not queued:
-        return state
+    if not queued and own is None:
+        return state, None
+    work = working(state)
     acts: list[CoreAct] = []
     appended: list[int] = []
     for q in queued:
         try:
-            one = _named_rule(q.of, q.ballot, q.person, _content(q.content))(state, q.at)
+            acts += _named_rule(q.of, q.ballot, q.person, _content(q.content))(work, q.at).acts
         except RuleError as e:
             NamedVote.objects.filter(pk=q.pk).update(refused=e.code, detail=e.message)
             continue
-        acts += one.acts
-        state = one.state
         appended.append(q.pk)
-    if not appended:
-        return state
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {NamedVote._meta.db_table} WHERE id IN "
-                       f"({', '.join(['%s'] * len(appended))})", appended)
-    return _commit(council, Decision(tuple(acts), state))
+    refused: RuleError | None = None
+    if own is not None:
+        try:
+            acts += own(work, _now(when)).acts
+        except RuleError as e:
+            refused = e
+    state = settled(work)
+    if appended:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {NamedVote._meta.db_table} WHERE id IN "
+                           f"({', '.join(['%s'] * len(appended))})", appended)
+    if acts:
+        state = _commit(council, Decision(tuple(acts), state))
+    return state, refused
 
 
 def _named_rule(of: str, ballot: int, person: str,
@@ -558,19 +556,18 @@ def _store_secret(council: Council, secret: SecretVote) -> bool:
     written nothing, when the person is on the roll already. Returns nothing that could serve
     as a receipt."""
     roll, box = secret.roll, secret.box
-    content = orjson.dumps(box.content).decode()
-    with connection.cursor() as cursor:
-        # No savepoint: a refused roll row refuses the whole transaction, which is what we
-        # want, and a savepoint would cost two more round trips on every vote.
-        try:
-            cursor.execute(f"INSERT INTO {VoterRoll._meta.db_table} (council_id, of, ballot, "
-                           "person) VALUES (%s, %s, %s, %s)",
-                           [council.pk, roll.of, roll.ballot, roll.person])
-        except IntegrityError:
-            return False
-        cursor.execute(f"INSERT INTO {BallotBoxEntry._meta.db_table} (id, council_id, of, "
-                       "ballot, content) VALUES (%s, %s, %s, %s, %s)",
-                       [random_id(), council.pk, box.of, box.ballot, content])
+    # No savepoint: a refused roll row refuses the whole transaction, which is what we want,
+    # and a savepoint would cost two more round trips on every vote.
+    try:
+        rows.script([
+            (f"INSERT INTO {VoterRoll._meta.db_table} (council_id, of, ballot, person) "
+             "VALUES (%s, %s, %s, %s)", [council.pk, roll.of, roll.ballot, roll.person]),
+            (f"INSERT INTO {BallotBoxEntry._meta.db_table} (id, council_id, of, ballot, "
+             "content) VALUES (%s, %s, %s, %s, %s)",
+             [random_id(), council.pk, box.of, box.ballot, orjson.dumps(box.content).decode()]),
+        ])
+    except IntegrityError:
+        return False
     return True
 
 
