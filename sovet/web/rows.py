@@ -7,7 +7,7 @@ converters applied), so code after the query cannot tell the difference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -17,25 +17,51 @@ M = TypeVar("M", bound=models.Model)
 
 def fields(model: type[models.Model]) -> list[str]:
     """The model's concrete column names (attnames), in the order `instance` expects them."""
-    return [f.attname for f in model._meta.concrete_fields]
+    return [name for name, _, _ in _plan(model, connection.vendor)]
+
+
+_columns: dict[tuple[type[models.Model], str, str], str] = {}
 
 
 def columns(model: type[models.Model], alias: str) -> str:
     """The select list of `fields(model)`, each prefixed with the table's `alias`."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    key = (model, alias, connection.vendor)
+    if key not in _columns:
+        quote = connection.ops.quote_name
+        _columns[key] = ", ".join(f"{alias}.{quote(f.column)}"
+                                  for f in model._meta.concrete_fields)
+    return _columns[key]
+
+
+Converter = Callable[[Any, Any, Any], Any]
+_Plan = tuple[tuple[str, tuple[Converter, ...], Any], ...]
+_plans: dict[tuple[type[models.Model], str], _Plan] = {}
+
+
+def _plan(model: type[models.Model], vendor: str) -> _Plan:
+    """Per concrete field: its attname, the converters the ORM would apply (the backend's and
+    the field's own, as `SQLCompiler.get_converters` gathers them), and the field."""
+    key = (model, vendor)
+    if key not in _plans:
+        plan = []
+        for field in model._meta.concrete_fields:
+            col = field.get_col(model._meta.db_table)
+            converters = (*connection.ops.get_db_converters(col),
+                          *col.get_db_converters(connection))
+            plan.append((field.attname, tuple(converters), field))
+        _plans[key] = tuple(plan)
+    return _plans[key]
 
 
 def instance(model: type[M], values: Sequence[object]) -> M:
     """A `model` instance from a row of `columns(model, …)`."""
-    names = fields(model)
+    plan = _plan(model, connection.vendor)
     converted = []
-    for name, value in zip(names, values, strict=True):
-        field = model._meta.get_field(name)
-        for convert in connection.ops.get_db_converters(field.get_col(model._meta.db_table)):
+    for (_, converters, field), value in zip(plan, values, strict=True):
+        for convert in converters:
             value = convert(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, names, converted)
+    return model.from_db(connection.alias, [name for name, _, _ in plan], converted)
 
 
 def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any, ...]]:
