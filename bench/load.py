@@ -104,6 +104,17 @@ def run_step(name: str, port: int, requests: list[bytes], rate: float, via: str,
                 load.cpu / load.wall, (busy1 - busy0) / max(1, total1 - total0))
 
 
+def _warm_up(port: int, seeded: Any, kinds: list[str], concurrency: int) -> None:
+    """Votes on the spare motion of each kind, not measured: the first votes after a start
+    pay for each worker's first look at the ballot and for the tables' first pages."""
+    import cluster as harness
+
+    for kind in kinds:
+        motion = seeded.motions(kind)[-1]
+        requests = [harness.vote_request(seeded, port, motion, c) for _, c in seeded.voters[:300]]
+        harness.open_loop(port, requests, rate=150, concurrency=concurrency, max_late=2.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
@@ -128,14 +139,15 @@ def main() -> None:
     workers = [int(w) for w in args.workers.split(",")]
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     steps = len(rates) * len(workers)
-    voters = min(args.members - steps, int(max(rates) * args.seconds))
+    voters = min(args.members - steps - 1, int(max(rates) * args.seconds))
 
     t = time.perf_counter()
     with harness.Cluster() as pg, tempfile.TemporaryDirectory(prefix="sovet-load-") as tmp:
         data = Path(tmp)
         harness.migrate(pg.url, data)
-        seeded = harness.seed(pg.url, data, members=args.members, open_motions=steps,
-                              secret_motions=steps, voters=voters)
+        # One more motion of each kind than there are steps: the last one warms the workers up.
+        seeded = harness.seed(pg.url, data, members=args.members, open_motions=steps + 1,
+                              secret_motions=steps + 1, voters=voters)
         print(f"PostgreSQL {pg.bindir.parent.name}, durable (fsync, synchronous_commit on); a "
               f"council of {args.members:,} members, {voters:,} voters with an API token "
               f"(votes via {seeded.via}); built in {time.perf_counter() - t:.0f} s; "
@@ -159,6 +171,7 @@ def main() -> None:
         for w in workers:
             with harness.Server(pg.url, data, workers=w) as server:
                 harness.warm(server.port, seeded, w)
+                _warm_up(server.port, seeded, kinds, args.concurrency)
                 print(f"\ngunicorn {w} sync workers, {args.concurrency} voters in flight, "
                       f"{args.seconds:g} s per step")
                 saturated.clear()

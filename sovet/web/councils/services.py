@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -172,7 +172,7 @@ def _close_due(council: Council, state: CouncilState, now: datetime) -> CouncilS
 def _begin(council_id: int, at: datetime) -> tuple[Council, CouncilState]:
     """Lock the council, close what is due, and return it with its state."""
     council = council_lock(council_id)
-    state, _ = _flush_named(council, council_state(council))
+    state = _flush_named(council, council_state(council)).state
     return council, _close_due(council, state, at)
 
 
@@ -193,7 +193,7 @@ def motions_close_due(*, council_id: int, now: datetime) -> list[int]:
     `sovet close-due` command can call it for every council. Returns the motions closed.
     """
     council = council_lock(council_id)
-    state, _ = _flush_named(council, council_state(council))
+    state = _flush_named(council, council_state(council)).state
     # A refused queued vote whose voter's request died before reading it: nobody will.
     NamedVote.objects.filter(council=council, at__lt=now - _FORGOTTEN).exclude(
         refused="").delete()
@@ -408,7 +408,7 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
         return _Queued(_enqueue(council_id, when, of, ballot, person, content))
     # Refused by a vote queued before it: that batch still commits, and the refusal is raised
     # after.
-    return _flush_named(council, council_state(council), named, when)[1]
+    return _flush_named(council, council_state(council), named, when).refused
 
 
 def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
@@ -470,8 +470,9 @@ def _append_queued(council_id: int, queued: int) -> _Fate:
         council = council_lock(council_id, nowait=True)
     except CouncilBusy:
         return _WAITING
-    _flush_named(council, council_state(council))
-    return _fate(rows.script([_fate_query(queued)]))
+    fates = _flush_named(council, council_state(council)).fates
+    # Not in this batch: a writer before took it (or refused it) after this voter looked.
+    return fates[queued] if queued in fates else _fate(rows.script([_fate_query(queued)]))
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
@@ -491,10 +492,20 @@ def _vote_locked(council_id: int, when: datetime, of: str, ballot: int, person: 
     _cast_secret(council, state, person, when, secret)
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """What a flush of the queue did: the state after it, the refusal of the writer's own vote,
+    and the fate of every queued vote it read."""
+
+    state: CouncilState
+    refused: RuleError | None = None
+    fates: dict[int, _Fate] = field(default_factory=dict)
+
+
 def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = None,
-                 when: datetime | None = None) -> tuple[CouncilState, RuleError | None]:
+                 when: datetime | None = None) -> _Batch:
     """Append every queued named vote of the council in one batch (after `council_lock`), and
-    then `own`, a named vote cast at `when`; return the state after them and `own`'s refusal.
+    then `own`, a named vote cast at `when`.
 
     Each vote is decided by the same rule as a lone vote, in the order queued, at the time it
     was cast, all on one working copy of the state (`working`: one copy per batch, not one per
@@ -503,17 +514,20 @@ def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = 
     queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
                        [council.pk])
     if not queued and own is None:
-        return state, None
+        return _Batch(state)
     work = working(state)
     acts: list[CoreAct] = []
     appended: list[int] = []
+    fates: dict[int, _Fate] = {}
     for q in queued:
         try:
             acts += _named_rule(q.of, q.ballot, q.person, _content(q.content))(work, q.at).acts
         except RuleError as e:
             NamedVote.objects.filter(pk=q.pk).update(refused=e.code, detail=e.message)
+            fates[q.pk] = (e.code, e.message)
             continue
         appended.append(q.pk)
+        fates[q.pk] = None
     refused: RuleError | None = None
     if own is not None:
         try:
@@ -527,7 +541,7 @@ def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = 
                            f"({', '.join(['%s'] * len(appended))})", appended)
     if acts:
         state = _commit(council, Decision(tuple(acts), state))
-    return state, refused
+    return _Batch(state, refused, fates)
 
 
 def _named_rule(of: str, ballot: int, person: str,
