@@ -118,7 +118,7 @@ def _warm_up(port: int, seeded: Any, kinds: list[str], concurrency: int) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--rates", default="100,250,500,750,1000,1250",
+    parser.add_argument("--rates", default="100,250,400,500,600,750,1000",
                         help="offered votes/s, comma-separated, one step each")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each step")
     parser.add_argument("--workers", default="3",

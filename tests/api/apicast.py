@@ -38,3 +38,17 @@ class Api:
 def body(response: Any) -> Any:
     """The JSON of an answer."""
     return orjson.loads(response.content)
+
+
+def hal_admission(world: Any, api_as: Any) -> int:
+    """hal applies to the bakers and ana and bo sponsor him, through the API: his admission
+    goes to a secret vote, whose motion number this returns."""
+    from sovet.web.councils.selectors import council_state
+
+    assert api_as(world["hal"]).post("/councils/bakers/apply", {}).status_code == 200
+    for who in ("ana", "bo"):
+        assert api_as(world[who]).post("/councils/bakers/applicants/hal/sponsor").status_code \
+            == 200
+    admission = council_state(world.fresh()).members["hal"].motion
+    assert admission is not None
+    return int(admission)

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from apicast import Api, body
+from apicast import Api, body, hal_admission
 from councilcast import World
 from django.utils import timezone
 from electioncast import DAY, MEMBERS, call_election, found_printers, stand
@@ -209,13 +209,7 @@ def test_table_second_and_vote_an_open_motion_whose_votes_are_named_in_the_book(
 
 @pytest.mark.django_db
 def test_a_secret_vote_answers_only_that_it_was_recorded(world: World, api_as: ApiAs) -> None:
-    # hal applies; two members sponsor him; his admission goes to a secret vote.
-    assert api_as(world["hal"]).post("/councils/bakers/apply", {}).status_code == 200
-    for who in ("ana", "bo"):
-        assert api_as(world[who]).post("/councils/bakers/applicants/hal/sponsor").status_code \
-            == 200
-    admission = council_state(world.fresh()).members["hal"].motion
-    assert admission is not None
+    admission = hal_admission(world, api_as)
     before = Act.objects.filter(council=world.bakers).count()
     answer = api_as(world["cy"]).post(f"/councils/bakers/motions/{admission}/vote",
                                       {"choice": "yes"})
