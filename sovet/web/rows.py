@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -55,13 +55,20 @@ def _plan(model: type[models.Model], vendor: str) -> _Plan:
 
 def instance(model: type[M], values: Sequence[object]) -> M:
     """A `model` instance from a row of `columns(model, …)`."""
-    plan = _plan(model, connection.vendor)
+    db = _db()
+    plan = _plan(model, db.vendor)
     converted = []
     for (_, converters, field), value in zip(plan, values, strict=True):
         for convert in converters:
-            value = convert(value, field, connection)
+            value = convert(value, field, db)
         converted.append(value)
-    return model.from_db(connection.alias, [name for name, _, _ in plan], converted)
+    return model.from_db(db.alias, [name for name, _, _ in plan], converted)
+
+
+def _db() -> Any:
+    # The connection itself: every attribute read through `django.db.connection` looks the
+    # connection up again (a thread-local), which the hot paths here did dozens of times.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any, ...]]:
@@ -72,8 +79,9 @@ def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any
     snapshot, so a statement after a lock reads what the lock's holder committed. A failing
     statement stops the rest. Elsewhere they run one by one.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    db = _db()
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             cursor.execute("; ".join(sql for sql, _ in statements),
                            [p for _, params in statements for p in params])
             while cursor.nextset():
@@ -87,7 +95,7 @@ def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any
 def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:
     """The rows of `model` matching a hand-written `where` (on alias `r`; it may end with
     ORDER BY or FOR UPDATE clauses)."""
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(f"SELECT {columns(model, 'r')} FROM {model._meta.db_table} r "
                        f"WHERE {where}", params)
         return [instance(model, row) for row in cursor.fetchall()]

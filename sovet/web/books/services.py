@@ -163,7 +163,10 @@ def _head(council: Council) -> _Head | None:
     return _Head(council.head_seq, council.head_hash)
 
 
-def _write(council: Council, entries: list[Entry]) -> bool:
+Statement = tuple[str, Sequence[object]]
+
+
+def _write(council: Council, entries: list[Entry], also: Sequence[Statement]) -> bool:
     """Insert the entries and move the head from the one read with `council` to the last
     entry's, in one round trip (every named vote is an append; see `sovet.web.rows`). False
     when the head had moved (nothing is left written: the caller raises)."""
@@ -172,6 +175,7 @@ def _write(council: Council, entries: list[Entry]) -> bool:
         values += [council.pk, e.seq, e.act.kind, body(e.act, e.seq), e.hash, e.prev]
     last = entries[-1]
     moved = rows.script([
+        *also,
         (f"INSERT INTO {Act._meta.db_table} (council_id, seq, kind, body, hash, prev) VALUES "
          f"{', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(entries))}", values),
         (f"UPDATE {Council._meta.db_table} SET head_seq = %s, head_hash = %s WHERE id = %s "
@@ -181,20 +185,23 @@ def _write(council: Council, entries: list[Entry]) -> bool:
     return len(moved) == 1
 
 
-def book_append(council: Council, acts: Iterable[CoreAct]) -> list[Entry]:
+def book_append(council: Council, acts: Iterable[CoreAct], *,
+                also: Sequence[Statement] = ()) -> list[Entry]:
     """Append acts to a council's book, chained after its head, and move the head.
 
     Call it inside the transaction that writes the acts' effect, after `council_lock`. The
     head moves only if nobody else moved it first, and UNIQUE(council, seq) and
     UNIQUE(council, prev) refuse a fork even without the lock. Raises `InvalidAct` for an act
     the book cannot encode, `BrokenBook` if the head moved under it (no lock was taken).
+    `also` are the caller's own statements for the same transaction, sent in the same round
+    trip just before the acts (they are not run when there are no acts).
     """
     _require_transaction("book_append")
     entries = chain(acts, after=_head(council))
     if not entries:
         return []
     try:
-        moved = _write(council, entries)
+        moved = _write(council, entries, also)
     except IntegrityError:
         # UNIQUE(council, seq) or (council, prev): another writer appended first, which only
         # happens if someone skipped council_lock. Refuse cleanly; nothing was written.

@@ -78,9 +78,11 @@ def _now(at: datetime | None) -> datetime:
     return timezone.now() if at is None else at
 
 
-def _commit(council: Council, decision: Decision) -> CouncilState:
-    """Append a decision's acts, cache its state at the new head, and project the entries."""
-    entries = book_append(council, decision.acts)
+def _commit(council: Council, decision: Decision,
+            also: Sequence[tuple[str, Sequence[object]]] = ()) -> CouncilState:
+    """Append a decision's acts, cache its state at the new head, and project the entries
+    (`also`: see `book_append`)."""
+    entries = book_append(council, decision.acts, also=also)
     council_state_store(council, decision.state)
     project(council, entries)
     notify(council, entries, decision.state)  # inbox rows now; e-mail on commit
@@ -535,12 +537,10 @@ def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = 
         except RuleError as e:
             refused = e
     state = settled(work)
-    if appended:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {NamedVote._meta.db_table} WHERE id IN "
-                           f"({', '.join(['%s'] * len(appended))})", appended)
-    if acts:
-        state = _commit(council, Decision(tuple(acts), state))
+    if acts:  # every appended vote has an act: its row goes in the same round trip
+        delete = (f"DELETE FROM {NamedVote._meta.db_table} WHERE id IN "
+                  f"({', '.join(['%s'] * len(appended))})", appended)
+        state = _commit(council, Decision(tuple(acts), state), also=[delete] if appended else [])
     return _Batch(state, refused, fates)
 
 
