@@ -12,16 +12,17 @@ queueing shows), the errors, the generator's own CPU (it shares the 2 cores) and
 then the highest offered rate held (every vote accepted, >= 95 % of the rate, p99 < 100 ms).
 
 Three sync workers by default, on 2 cores: a sync worker sits idle while its commit waits for
-the disk's flush (fsync), so a third keeps both cores busy; measured here (2,3,4 workers, with
-other work on the machine), 3 held 100 secret votes/s with p99 58 ms where 2 did not (p99
-207 ms), and 4 gained nothing over 3 (peak 96 vs 98 votes/s) while open ballots got slower.
+the disk's flush (fsync), so a third keeps both cores busy. Measured here on 2026-11-25
+(`--workers 2,4`, before the vote's fast lane), 2 workers held 400 secret votes/s and 4 gained
+nothing over 3 (peaks 508 and 540 secret, 234 and 252 open, against 3 workers' 555 and 280).
+Before measuring, each worker casts votes on a spare motion of each kind (not measured).
 
 Beside it, in the same run and on the same server: pgbench's single-row insert rate (custom
 script `INSERT INTO t ...`, -c 8 -j 2 -T 10), the database's own limit here, and the ratio of
 the votes/s to it; and a bare Django view (no middleware, no rules) that only writes the
 voter-roll row and the ballot-box row in one transaction, the floor of Django's own cost.
 
-    .venv/bin/python bench/load.py                          # the whole run (~3 minutes)
+    .venv/bin/python bench/load.py                          # the whole run (~5 minutes)
     .venv/bin/python bench/load.py --workers 2,3,4 --rates 100,250 --seconds 4
     .venv/bin/python bench/load.py --members 2000 --kinds secret --no-bare   # quicker
 """
@@ -118,7 +119,7 @@ def _warm_up(port: int, seeded: Any, kinds: list[str], concurrency: int) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--rates", default="100,250,400,500,600,750,1000",
+    parser.add_argument("--rates", default="100,250,300,350,400,500,600,750,1000",
                         help="offered votes/s, comma-separated, one step each")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each step")
     parser.add_argument("--workers", default="3",
