@@ -12,9 +12,10 @@ queueing shows), the errors, the generator's own CPU (it shares the 2 cores) and
 then the highest offered rate held (every vote accepted, >= 95 % of the rate, p99 < 100 ms).
 
 Three sync workers by default, on 2 cores: a sync worker sits idle while its commit waits for
-the disk's flush (fsync), so a third keeps both cores busy. Measured here on 2026-11-25
-(`--workers 2,4`, before the vote's fast lane), 2 workers held 400 secret votes/s and 4 gained
-nothing over 3 (peaks 508 and 540 secret, 234 and 252 open, against 3 workers' 555 and 280).
+the disk's flush (fsync), so a third keeps both cores busy. Measured here on 2026-11-25,
+before the vote's fast lane (`--workers 2,4 --rates 250,400,600`): 2 and 4 workers each held
+400 secret votes/s (peaks 508 and 540) and peaked at 234 and 252 open votes/s; 3 workers, in
+the run just before, held 500 secret votes/s and peaked at 280 open votes/s.
 Before measuring, each worker casts votes on a spare motion of each kind (not measured).
 
 Beside it, in the same run and on the same server: pgbench's single-row insert rate (custom
