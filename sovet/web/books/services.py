@@ -54,7 +54,7 @@ def council_lock(council_id: int, *, nowait: bool = False) -> Council:
     On PostgreSQL the writer is whoever holds the council's writer lock, an advisory lock
     taken before the row's `SELECT … FOR NO KEY UPDATE`; every holder of the row lock takes it
     first, so the row is free once it is held. Voters whose votes wait in the queue wait on
-    that lock shared (`council_writer_wait`), and all wake together when the writer commits,
+    that lock shared (`after_writer`), and all wake together when the writer commits,
     instead of taking the row lock one after the other. On SQLite the write transaction
     itself (started IMMEDIATE) holds the database's write lock.
     With `nowait`, raises `CouncilBusy` instead of waiting for another writer (PostgreSQL); the
@@ -77,6 +77,10 @@ def council_lock(council_id: int, *, nowait: bool = False) -> Council:
         # KEY SHARE lock on it, which must not wait for the head's lock.
         found = rows.script([("SELECT pg_advisory_xact_lock(%s, %s)", _writer_key(council_id)),
                              (f"{read} FOR NO KEY UPDATE", [council_id])])
+    return _council_row(council_id, found)
+
+
+def _council_row(council_id: int, found: list[tuple[Any, ...]]) -> Council:
     if not found:
         raise NoSuchCouncil(f"there is no council {council_id} on this server",
                             council=council_id)
@@ -87,23 +91,15 @@ def after_writer(council_id: int, query: str, params: Sequence[object]) -> list[
     """Wait until the council's writer (if any) has ended, then run `query` and return its rows.
 
     Waiters hold the writer lock shared, so every waiter wakes when the writer commits, all at
-    once, and none of them holds the council's row. On PostgreSQL, outside a transaction,
-    both go in one round trip: the lock and the query are two statements, so the query reads
-    what the writer committed. On SQLite there is no other writer by then; the query just runs.
+    once, and none of them holds the council's row. On PostgreSQL both go in one round trip
+    (`rows.script`) as two statements, so the query reads what the writer committed; outside a
+    transaction the shared lock ends with them. On SQLite there is no other writer by then; the
+    query just runs.
     """
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(query, params)
-            return list(cursor.fetchall())
-        wait = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
-        if connection.in_atomic_block:
-            cursor.execute(wait, _writer_key(council_id))
-            cursor.execute(query, params)
-        else:
-            cursor.execute(f"{wait}; {query}", [*_writer_key(council_id), *params])
-            cursor.nextset()
-        return list(cursor.fetchall())
+    if transaction.get_connection().vendor != "postgresql":
+        return rows.script([(query, params)])
+    return rows.script([("SELECT pg_advisory_xact_lock_shared(%s, %s)", _writer_key(council_id)),
+                        (query, params)])
 
 
 # The namespaces of Sovet's advisory locks (two-int form: namespace, council). A council id
@@ -135,10 +131,7 @@ def box_lock(council_id: int, *, exclusive: bool) -> Council:
         take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
         found = rows.script([(f"SELECT {take}(%s, %s)", [_BOX_LOCKS, council_id % 2**31]),
                              read])
-    if not found:
-        raise NoSuchCouncil(f"there is no council {council_id} on this server",
-                            council=council_id)
-    return rows.instance(Council, found[0])
+    return _council_row(council_id, found)
 
 
 class _Head(NamedTuple):
