@@ -11,9 +11,11 @@ It takes only a request it can answer exactly as Django would: that path and met
 token that names an active person, a JSON body within the upload limit that the schema
 accepts, an allowed Host, over HTTPS where the site requires it. Anything else (a bad token,
 malformed or oversized input, a redirect to HTTPS, an unexpected error before the vote) goes
-to Django untouched, body included, so those answers stay Django's own. The answer carries the
-headers the middleware would add. `tests/api/test_api_fastlane.py` sends the same requests
-through the lane and through Django and compares status, headers and body.
+to Django untouched, body included, so those answers stay Django's own. The site's own
+security, locale, common and clickjacking middleware run their phases around the vote, so the
+allowed hosts, HTTPS, the language and the answer's headers are Django's own too.
+`tests/api/test_api_fastlane.py` sends the same requests through the lane and through Django
+and compares status, headers and body.
 """
 
 from __future__ import annotations
@@ -25,12 +27,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signals
-from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpResponse
-from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.http import HttpRequest, HttpResponse
 from django.utils.log import log_response
+from django.utils.module_loading import import_string
 from pydantic import ValidationError
 
 from sovet.api.api import api
@@ -52,16 +52,17 @@ class FastLane:
 
     def __init__(self, django: WSGIApp) -> None:
         self.django = django
+        # Made once, like Django's own handler makes them: they read the settings now.
+        self.middleware = [import_string(path)(_no_view) for path in settings.MIDDLEWARE
+                           if path in _SHAPING]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer a vote the lane can answer exactly; hand anything else to Django."""
         vote = _vote_of(environ)
-        if vote is None:
+        if vote is None or not self._admitted(vote[0]):
             return self.django(environ, start_response)
         request, slug, motion, token, choice = vote
         signals.request_started.send(sender=self.__class__, environ=environ)
-        # As LocaleMiddleware does (the API's paths carry no language prefix).
-        translation.activate(translation.get_language_from_request(request))
         try:
             person = token_person(token)
             if person is None:
@@ -70,11 +71,50 @@ class FastLane:
                 services.motion_vote(person=person, council_id=council_pk(slug),
                                      motion_id=motion, choice=choice)
             except Exception as e:  # the API's own handlers: a refusal, or a logged 500
-                return _answer(request, start_response, api.on_exception(request, e))
-            return _answer(request, start_response,
-                           api.create_response(request, {"recorded": True}, status=200))
+                return self._answer(request, start_response, api.on_exception(request, e))
+            return self._answer(request, start_response,
+                                api.create_response(request, {"recorded": True}, status=200))
         finally:
             signals.request_finished.send(sender=self.__class__)
+
+    def _admitted(self, request: WSGIRequest) -> bool:
+        """Whether the middleware lets the request through untouched: the allowed hosts, the
+        redirect to HTTPS, the language (activated here as LocaleMiddleware does). A redirect
+        or a refusal is Django's to give."""
+        try:
+            return all(m.process_request(request) is None for m in self.middleware
+                       if hasattr(m, "process_request"))
+        except Exception:
+            return False
+
+    def _answer(self, request: WSGIRequest, start_response: StartResponse,
+                response: HttpResponse) -> list[bytes]:
+        """Start the answer as Django would: the middleware's response phases, in reverse
+        order, and a log line for an error."""
+        for m in reversed(self.middleware):
+            response = m.process_response(request, response)
+        if response.status_code >= 400:
+            log_response("%s: %s", response.reason_phrase, request.path, response=response,
+                         request=request)
+        start_response(f"{response.status_code} {response.reason_phrase}",
+                       list(response.items()))
+        return [response.content]
+
+
+# The middleware that shapes a token-authenticated JSON answer, run by the lane from the
+# site's own MIDDLEWARE. The others add nothing to it: static files (WhiteNoise), the session,
+# CSRF and messages (none of them is used by a token request), the user (the token is), and
+# RuleErrorMiddleware (the API's handlers answer refusals).
+_SHAPING = frozenset({
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+})
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:
+    raise AssertionError("the lane runs its middleware's phases itself, never a view")
 
 
 def _vote_of(environ: dict[str, Any]) -> tuple[WSGIRequest, str, int, str, str] | None:
@@ -105,52 +145,7 @@ def _vote_of(environ: dict[str, Any]) -> tuple[WSGIRequest, str, int, str, str] 
     request = WSGIRequest(environ)
     environ["wsgi.input"] = io.BytesIO(body)  # WSGIRequest wrapped the stream: Django reads it
     try:
-        request.get_host()  # checks ALLOWED_HOSTS, as CommonMiddleware would
-    except DisallowedHost:
-        return None
-    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-        return None
-    try:
         choice = VoteIn.model_validate_json(body).choice
     except ValidationError:
         return None
     return request, slug, motion, token, str(choice)
-
-
-def _answer(request: WSGIRequest, start_response: StartResponse,
-            response: HttpResponse) -> list[bytes]:
-    """Start the answer with the headers Django's middleware gives an API answer."""
-    for name, value in _headers(request):
-        response[name] = value
-    # LocaleMiddleware's and CommonMiddleware's own additions.
-    patch_vary_headers(response, ("Accept-Language",))
-    response.headers.setdefault("Content-Language", translation.get_language())
-    response.headers.setdefault("Content-Length", str(len(response.content)))
-    if response.status_code >= 400:
-        log_response("%s: %s", response.reason_phrase, request.path, response=response,
-                     request=request)
-    start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-    return [response.content]
-
-
-def _headers(request: WSGIRequest) -> list[tuple[str, str]]:
-    """What SecurityMiddleware and XFrameOptionsMiddleware add to an API answer under the
-    site's settings."""
-    headers = []
-    if request.is_secure() and settings.SECURE_HSTS_SECONDS:
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-        headers.append(("Strict-Transport-Security", hsts))
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        headers.append(("X-Content-Type-Options", "nosniff"))
-    if settings.SECURE_REFERRER_POLICY:
-        policy = settings.SECURE_REFERRER_POLICY
-        headers.append(("Referrer-Policy", policy if isinstance(policy, str) else
-                        ",".join(policy)))
-    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-        headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
-    headers.append(("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()))
-    return headers

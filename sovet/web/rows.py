@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
 
 def fields(model: type[models.Model]) -> list[str]:
     """The model's concrete column names (attnames), in the order `instance` expects them."""
-    return [name for name, _, _ in _plan(model, connection.vendor)]
+    return [name for name, _, _ in _plan(model, _db().vendor)]
 
 
 _columns: dict[tuple[type[models.Model], str, str], str] = {}
@@ -25,9 +25,10 @@ _columns: dict[tuple[type[models.Model], str, str], str] = {}
 
 def columns(model: type[models.Model], alias: str) -> str:
     """The select list of `fields(model)`, each prefixed with the table's `alias`."""
-    key = (model, alias, connection.vendor)
+    db = _db()
+    key = (model, alias, db.vendor)
     if key not in _columns:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         _columns[key] = ", ".join(f"{alias}.{quote(f.column)}"
                                   for f in model._meta.concrete_fields)
     return _columns[key]
@@ -46,8 +47,8 @@ def _plan(model: type[models.Model], vendor: str) -> _Plan:
         plan = []
         for field in model._meta.concrete_fields:
             col = field.get_col(model._meta.db_table)
-            converters = (*connection.ops.get_db_converters(col),
-                          *col.get_db_converters(connection))
+            converters = (*_db().ops.get_db_converters(col),
+                          *col.get_db_converters(_db()))
             plan.append((field.attname, tuple(converters), field))
         _plans[key] = tuple(plan)
     return _plans[key]
