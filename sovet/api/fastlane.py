@@ -23,11 +23,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIRequest
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
@@ -40,6 +41,7 @@ from sovet.api.tokens import token_person
 from sovet.web.books.selectors import council_pk
 from sovet.web.councils import services
 
+T = TypeVar("T")
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -64,7 +66,7 @@ class FastLane:
         request, slug, motion, token, choice = vote
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            person = token_person(token)
+            person = _checked_lazily(lambda: token_person(token))
             if person is None:
                 return self.django(environ, start_response)
             try:
@@ -111,6 +113,29 @@ _SHAPING = frozenset({
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 })
+
+
+def _checked_lazily(first: Callable[[], T]) -> T:
+    """Run the request's first query, `first` (a read), with Django's health check of a
+    persistent connection done after it instead of before it.
+
+    Django, with CONN_HEALTH_CHECKS, sends `SELECT 1` before a request's first query, to
+    replace a connection the server dropped (a restart, an idle timeout). The lane instead
+    runs its first read; only if that fails on a connection that proves unusable does it
+    reconnect and read again. The outcome is the same, and a healthy connection (nearly every
+    request) makes one round trip less.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.health_check_enabled or db.connection is None:
+        return first()
+    db.health_check_done = True  # read by Django's cursor(): the check is made here
+    try:
+        return first()
+    except DatabaseError:
+        if db.connection is None or db.is_usable():
+            raise
+    db.close()
+    return first()
 
 
 def _no_view(request: HttpRequest) -> HttpResponse:

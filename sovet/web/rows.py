@@ -7,12 +7,54 @@ converters applied), so code after the query cannot tell the difference.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
+import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from psycopg import errors
 
 M = TypeVar("M", bound=models.Model)
+
+
+class Plan(NamedTuple):
+    """A statement of a hot path that PostgreSQL parses and plans once per connection
+    (`PREPARE`), then runs by name (`EXECUTE`); made by `planned`.
+
+    Django binds parameters on the client, so the server parses and plans every statement it
+    is sent; for the token check and the secret vote that cost more than running them.
+    """
+
+    name: str
+    sql: str  # with %s placeholders, as for `script`
+    arity: int
+
+
+def planned(sql: str) -> Plan:
+    """`sql` (with %s placeholders) as a statement PostgreSQL plans once per connection.
+
+    Only for a statement whose text never changes (its values are parameters): each text is
+    one prepared statement in every connection for as long as it lives.
+    """
+    return _plans_by_text(sql)
+
+
+@functools.lru_cache(maxsize=64)
+def _plans_by_text(sql: str) -> Plan:
+    return Plan("sovet_" + hashlib.sha1(sql.encode()).hexdigest()[:20], sql,
+                sum(1 for m in _PLACEHOLDER.finditer(sql) if m[0] == "%s"))
+
+
+_PLACEHOLDER = re.compile(r"%s|%%")
+# The plans each live connection has prepared (by the driver's connection: a reconnection
+# starts with none).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+# One SQL statement and its parameters, for `script`.
+Statement = tuple[str | Plan, Sequence[object]]
 
 
 def fields(model: type[models.Model]) -> list[str]:
@@ -72,25 +114,52 @@ def _db() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def script(statements: Sequence[tuple[str, Sequence[object]]]) -> list[tuple[Any, ...]]:
+def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
     """Run statements in order and return the rows of the last one.
 
     On PostgreSQL they go in one round trip, as one string (Django's psycopg cursor binds
     parameters on the client, which allows several statements): each still runs with its own
     snapshot, so a statement after a lock reads what the lock's holder committed. A failing
-    statement stops the rest. Elsewhere they run one by one.
+    statement stops the rest. Elsewhere they run one by one. A `Plan` runs by name, planned
+    once per connection (`planned`).
     """
     db = _db()
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
-            cursor.execute("; ".join(sql for sql, _ in statements),
-                           [p for _, params in statements for p in params])
+            params = [p for _, ps in statements for p in ps]
+            try:
+                cursor.execute("; ".join(_text(cursor, sql) for sql, _ in statements), params)
+            except DatabaseError as e:
+                if not isinstance(e.__cause__, errors.InvalidSqlStatementName):
+                    raise
+                # The session lost its prepared statements (a pooler's DISCARD ALL): prepare
+                # again, and run again unless the failure aborted a caller's transaction.
+                _prepared.pop(db.connection, None)
+                if db.in_atomic_block:
+                    raise
+                cursor.execute("; ".join(_text(cursor, sql) for sql, _ in statements), params)
             while cursor.nextset():
                 pass
         else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+            for sql, values in statements:
+                cursor.execute(sql.sql if isinstance(sql, Plan) else sql, values)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def _text(cursor: Any, sql: str | Plan) -> str:
+    """The text that runs `sql` on PostgreSQL: a plan by name, prepared first if this
+    connection has not prepared it yet (in a round trip of its own: a prepared statement
+    outlives a transaction that fails, so it must not share one)."""
+    if not isinstance(sql, Plan):
+        return sql
+    done = _prepared.setdefault(_db().connection, set())
+    if sql.name not in done:
+        numbered = iter(range(1, sql.arity + 1))
+        cursor.execute(f"PREPARE {sql.name} AS " + _PLACEHOLDER.sub(
+            lambda m: f"${next(numbered)}" if m[0] == "%s" else "%", sql.sql))
+        done.add(sql.name)
+    return f"EXECUTE {sql.name}({', '.join(['%s'] * sql.arity)})" if sql.arity else \
+        f"EXECUTE {sql.name}"
 
 
 def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:

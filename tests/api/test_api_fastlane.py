@@ -183,3 +183,45 @@ def test_under_https_settings_the_lane_answers_with_the_same_security_headers(
         # Over plain HTTP Django redirects; the lane leaves that to it.
         plain = call(lane, path, body, token=token_for(world["cy"]))
         assert spy.calls == 1 and plain[0] == 301
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lane_checks_its_connection_only_when_a_read_fails_on_it(
+        world: World, token_for: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch,
+        lanes: tuple[FastLane, Spy, WSGIHandler]) -> None:
+    """Django would check a persistent connection (`is_usable`: a `SELECT 1`) before each
+    request's first query; the lane reads first, and checks and replaces the connection only
+    if the read failed (here: the server terminated its backend)."""
+    from django.db import connection, connections
+
+    lane, spy, _ = lanes
+    n = open_resolution(world)
+    path, body = vote(n)
+    ana, bo = token_for(world["ana"]), token_for(world["bo"])
+    checks: list[bool] = []
+    usable = connection.is_usable
+
+    def counted() -> bool:
+        checks.append(usable())
+        return checks[-1]
+
+    monkeypatch.setattr(connection, "is_usable", counted)
+    connection.health_check_done = False  # as a new request finds it (`close_old_connections`)
+    assert call(lane, path, body, token=ana)[0] == 200
+    assert checks == []
+    if connection.vendor == "postgresql":
+        assert connection.health_check_enabled
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            other.close()
+    connection.health_check_done = False
+    assert call(lane, path, body, token=bo)[0] == 200
+    assert checks == ([False] if connection.vendor == "postgresql" else [])
+    assert council_state(world.fresh()).motion(n).votes == {"ana": "yes", "bo": "yes"}
+    assert spy.calls == 0

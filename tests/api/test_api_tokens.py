@@ -91,6 +91,53 @@ def test_an_inactive_persons_token_is_refused(make_person: Callable[..., Person]
     assert token_person(plaintext) is None
 
 
+def _last_used(token: Token) -> Any:
+    return Token.objects.get(pk=token.pk).last_used
+
+
+@pytest.mark.parametrize("in_transaction", [True, False], ids=["in a transaction", "outside"])
+@pytest.mark.django_db(transaction=True)
+def test_a_token_notes_when_it_was_used_at_most_once_a_minute(
+        make_person: Callable[..., Person], in_transaction: bool) -> None:
+    """Outside a transaction on PostgreSQL the note goes with the token's check, in one round
+    trip that does not wait for the disk; inside one (or on SQLite) it is a write of its own."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    ana, bo = make_person("ana"), make_person("bo", "Bo")
+    token, plaintext = token_create(person=ana, name="x")
+    revoked, revoked_plain = token_create(person=bo, name="old")
+    token_revoke(person=bo, token_id=revoked.pk)
+
+    def check(plain: str) -> tuple[Person | None, list[str]]:
+        with CaptureQueriesContext(connection) as sent:
+            if in_transaction:
+                with transaction.atomic():
+                    person = token_person(plain)
+            else:
+                person = token_person(plain)
+        # A hot statement is prepared on a connection's first use of it, in a round trip of
+        # its own; the others are the check's.
+        return person, [q["sql"] for q in sent.captured_queries
+                        if not q["sql"].startswith("PREPARE")]
+
+    assert _last_used(token) is None
+    before = timezone.now()
+    person, sent = check(plaintext)
+    assert person == ana and before <= _last_used(token) <= timezone.now()
+    if connection.vendor == "postgresql" and not in_transaction:  # one round trip
+        assert len(sent) == 1 and "synchronous_commit = off" in sent[0]
+    # Within the minute: not written again.
+    first = _last_used(token)
+    assert check(plaintext)[0] == ana and _last_used(token) == first
+    # A minute later it is.
+    Token.objects.filter(pk=token.pk).update(last_used=first - tokens.LAST_USED_STEP)
+    assert check(plaintext)[0] == ana and _last_used(token) > first
+    # A revoked token is refused and not noted.
+    assert check(revoked_plain)[0] is None and _last_used(revoked) is None
+
+
 @pytest.mark.django_db
 def test_a_token_needs_a_name(make_person: Callable[..., Person]) -> None:
     with pytest.raises(BadCommand, match="needs a name"):

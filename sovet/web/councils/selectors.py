@@ -82,6 +82,17 @@ def council_state(council: Council) -> CouncilState:
     return state
 
 
+def council_state_cached(council_id: int) -> tuple[int, str, CouncilState] | None:
+    """This process's cached state of a council and the head it is at (seq, hash), or None.
+
+    Without reading the database, so it may be behind the book: a write decided on it must
+    check, in its own statement, that the head is still there (`head_unmoved`).
+    """
+    with _lock:
+        cached = _cache.get(council_id)
+    return None if cached is None else (cached.seq, cached.hash, cached.state)
+
+
 def council_state_store(council: Council, state: CouncilState) -> None:
     """Keep `state` as the council's state at its current head (a service, after appending).
 

@@ -45,7 +45,9 @@ from sovet.web.books.services import (
     after_writer,
     book_append,
     box_lock,
+    box_lock_statement,
     council_lock,
+    head_unmoved,
 )
 from sovet.web.councils.models import (
     BallotBoxEntry,
@@ -55,7 +57,11 @@ from sovet.web.councils.models import (
     random_id,
 )
 from sovet.web.councils.projector import project
-from sovet.web.councils.selectors import council_state, council_state_store
+from sovet.web.councils.selectors import (
+    council_state,
+    council_state_cached,
+    council_state_store,
+)
 from sovet.web.councils.vacuum import vacuum_box
 from sovet.web.notifications.services import notify
 
@@ -79,7 +85,7 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _commit(council: Council, decision: Decision,
-            also: Sequence[tuple[str, Sequence[object]]] = ()) -> CouncilState:
+            also: Sequence[rows.Statement] = ()) -> CouncilState:
     """Append a decision's acts, cache its state at the new head, and project the entries
     (`also`: see `book_append`)."""
     entries = book_append(council, decision.acts, also=also)
@@ -365,8 +371,10 @@ def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
     transaction and appended by the next writer in a batch with the others queued
     (`_await_named`), so a busy council's votes share transactions instead of each waiting for
     its own. When something is due, the whole pipeline under the council's lock, so the due
-    close comes first.
+    close comes first. A secret vote is first tried in one round trip (`_cast_at_cached_head`).
     """
+    if _cast_at_cached_head(council_id, when, of, ballot, person, secret):
+        return
     try:
         outcome = _cast(council_id, when, of, ballot, person, content, named=named,
                         secret=secret)
@@ -423,7 +431,7 @@ def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
               "at, refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id",
               [council_id, of, ballot, person, orjson.dumps(content).decode(),
                connection.ops.adapt_datetimefield_value(when)])
-    lazy: list[tuple[str, list[object]]] = (
+    lazy: list[rows.Statement] = (
         [("SET LOCAL synchronous_commit = off", [])] if connection.vendor == "postgresql" else [])
     return int(rows.script([*lazy, insert])[0][0])
 
@@ -451,7 +459,7 @@ _WAITING = ("", "")
 _Fate = tuple[str, str] | None
 
 
-def _fate_query(queued: int) -> tuple[str, list[object]]:
+def _fate_query(queued: int) -> rows.Statement:
     return f"SELECT refused, detail FROM {NamedVote._meta.db_table} WHERE id = %s", [queued]
 
 
@@ -565,24 +573,66 @@ def _cast_secret(council: Council, state: CouncilState, person: str, when: datet
                            person=person)
 
 
+_ROLL = f"{VoterRoll._meta.db_table} (council_id, of, ballot, person)"
+_BOX = f"{BallotBoxEntry._meta.db_table} (id, council_id, of, ballot, content)"
+
+
 def _store_secret(council: Council, secret: SecretVote) -> bool:
     """Write a secret vote's roll row and box row together (guarantee 3); return False, having
     written nothing, when the person is on the roll already. Returns nothing that could serve
     as a receipt."""
-    roll, box = secret.roll, secret.box
+    roll, box = _secret_rows(council.pk, secret)
     # No savepoint: a refused roll row refuses the whole transaction, which is what we want,
     # and a savepoint would cost two more round trips on every vote.
     try:
-        rows.script([
-            (f"INSERT INTO {VoterRoll._meta.db_table} (council_id, of, ballot, person) "
-             "VALUES (%s, %s, %s, %s)", [council.pk, roll.of, roll.ballot, roll.person]),
-            (f"INSERT INTO {BallotBoxEntry._meta.db_table} (id, council_id, of, ballot, "
-             "content) VALUES (%s, %s, %s, %s, %s)",
-             [random_id(), council.pk, box.of, box.ballot, orjson.dumps(box.content).decode()]),
-        ])
+        rows.script([(f"INSERT INTO {_ROLL} VALUES (%s, %s, %s, %s)", roll),
+                     (f"INSERT INTO {_BOX} VALUES (%s, %s, %s, %s, %s)", box)])
     except IntegrityError:
         return False
     return True
+
+
+def _secret_rows(council_id: int, secret: SecretVote) -> tuple[list[object], list[object]]:
+    """The values of a secret vote's roll row and box row (the box's id random, guarantee 3)."""
+    roll, box = secret.roll, secret.box
+    return ([council_id, roll.of, roll.ballot, roll.person],
+            [random_id(), council_id, box.of, box.ballot, orjson.dumps(box.content).decode()])
+
+
+def _cast_at_cached_head(council_id: int, when: datetime, of: str, ballot: int, person: str,
+                         secret: SecretRule) -> bool:
+    """Cast a secret vote in one round trip if it can be; True once it is cast.
+
+    On PostgreSQL, outside a caller's transaction, the vote is decided on this process's
+    cached state of the council (`council_state_cached`). One script, one implicit
+    transaction, takes the box's shared lock and then writes the roll and box rows only if the
+    council's head is still the one that state is at (`head_unmoved`). That is what `_cast`
+    does in four round trips: lock, read, write, commit.
+    False, having written nothing, whenever this path cannot be sure: no cached state,
+    something due, a named vote, a refusal (the cache may be behind the book, so the refusal
+    is `_cast`'s to give), a head that moved, or the roll's constraint refusing.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    cached = council_state_cached(council_id)
+    if cached is None:
+        return False
+    seq, head, state = cached
+    try:
+        if anything_due(state, when) or _is_named(state, of, ballot, person):
+            return False
+        roll, box = _secret_rows(council_id, secret(state, BallotBox(roll=set()), when))
+    except RuleError:
+        return False
+    unmoved, at = head_unmoved(council_id, seq, head)
+    write = (rows.planned(
+        f"WITH roll AS (INSERT INTO {_ROLL} SELECT %s, %s, %s, %s WHERE {unmoved} RETURNING 1) "
+        f"INSERT INTO {_BOX} SELECT %s, %s, %s, %s, %s FROM roll RETURNING 1"),
+        [*roll, *at, *box])
+    try:
+        return bool(rows.script([box_lock_statement(council_id, exclusive=False), write]))
+    except IntegrityError:
+        return False
 
 
 @transaction.atomic(durable=True)
