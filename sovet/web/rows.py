@@ -14,8 +14,12 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from psycopg import errors
+from psycopg.pq import ExecStatus
+
+TUPLES_OK = ExecStatus.TUPLES_OK
 
 M = TypeVar("M", bound=models.Model)
 
@@ -140,6 +144,9 @@ def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
                 cursor.execute("; ".join(_text(cursor, sql) for sql, _ in statements), params)
             while cursor.nextset():
                 pass
+            # Not `cursor.description`, which builds a Column object per column.
+            result = cursor.pgresult
+            return cursor.fetchall() if result and result.status == TUPLES_OK else []
         else:
             for sql, values in statements:
                 cursor.execute(sql.sql if isinstance(sql, Plan) else sql, values)
@@ -152,6 +159,8 @@ def _text(cursor: Any, sql: str | Plan) -> str:
     outlives a transaction that fails, so it must not share one)."""
     if not isinstance(sql, Plan):
         return sql
+    if not settings.SOVET_PREPARED_STATEMENTS:
+        return sql.sql
     done = _prepared.setdefault(_db().connection, set())
     if sql.name not in done:
         numbered = iter(range(1, sql.arity + 1))

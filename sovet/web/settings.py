@@ -11,6 +11,8 @@
 - `SOVET_IMPORT_MAX_BYTES`: the largest book the API imports (default 64 MiB).
 - `SOVET_STATIC_ROOT`: where `collectstatic` gathers static files for a front server.
 - `SOVET_ALLOWED_HOSTS`, `SOVET_CSRF_TRUSTED_ORIGINS`: comma-separated lists.
+- `SOVET_TRANSACTION_POOLER=1`: PostgreSQL is reached through a pooler in transaction mode
+  (PgBouncer's `pool_mode = transaction`): no statement is prepared (see `sovet.web.rows`).
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(DATA_DIR)}
+# A transaction pooler hands each transaction to any server connection, where a statement
+# prepared on another does not exist.
+SOVET_PREPARED_STATEMENTS = not env.flag("SOVET_TRANSACTION_POOLER")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts: the person is the user model from the start; Argon2 hashes every new password.

@@ -7,6 +7,8 @@ prepared statements (a pooler's `DISCARD ALL`) prepares them again.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -60,3 +62,11 @@ def test_a_planned_statement_is_prepared_once_per_connection_and_again_when_lost
     with pytest.raises(DatabaseError), transaction.atomic():
         name_of("bakers")
     assert name_of("bakers") == [("Bakers",)]
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(settings: Any) -> None:
+    settings.SOVET_PREPARED_STATEMENTS = False  # SOVET_TRANSACTION_POOLER=1
+    Council.objects.create(slug="bakers", name="Bakers")
+    connection.close()
+    sent = sent_while(lambda: name_of("bakers"))
+    assert [q.split()[0] for q in sent] == ["SELECT"] and name_of("bakers") == [("Bakers",)]
