@@ -132,7 +132,7 @@ def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
         if db.vendor == "postgresql":
             params = [p for _, ps in statements for p in ps]
             try:
-                cursor.execute("; ".join(_text(cursor, sql) for sql, _ in statements), params)
+                cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
             except DatabaseError as e:
                 if not isinstance(e.__cause__, errors.InvalidSqlStatementName):
                     raise
@@ -141,7 +141,7 @@ def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
                 _prepared.pop(db.connection, None)
                 if db.in_atomic_block:
                     raise
-                cursor.execute("; ".join(_text(cursor, sql) for sql, _ in statements), params)
+                cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
             while cursor.nextset():
                 pass
             # Not `cursor.description`, which builds a Column object per column.
@@ -153,7 +153,7 @@ def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
-def _text(cursor: Any, sql: str | Plan) -> str:
+def _text(db: Any, cursor: Any, sql: str | Plan) -> str:
     """The text that runs `sql` on PostgreSQL: a plan by name, prepared first if this
     connection has not prepared it yet (in a round trip of its own: a prepared statement
     outlives a transaction that fails, so it must not share one)."""
@@ -161,7 +161,7 @@ def _text(cursor: Any, sql: str | Plan) -> str:
         return sql
     if not settings.SOVET_PREPARED_STATEMENTS:
         return sql.sql
-    done = _prepared.setdefault(_db().connection, set())
+    done = _prepared.setdefault(db.connection, set())
     if sql.name not in done:
         numbered = iter(range(1, sql.arity + 1))
         cursor.execute(f"PREPARE {sql.name} AS " + _PLACEHOLDER.sub(

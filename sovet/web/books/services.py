@@ -175,7 +175,6 @@ def _head(council: Council) -> _Head | None:
     return _Head(council.head_seq, council.head_hash)
 
 
-
 def _write(council: Council, entries: list[Entry], also: Sequence[Statement]) -> bool:
     """Insert the entries and move the head from the one read with `council` to the last
     entry's, in one round trip (every named vote is an append; see `sovet.web.rows`). False

@@ -371,9 +371,15 @@ def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
     transaction and appended by the next writer in a batch with the others queued
     (`_await_named`), so a busy council's votes share transactions instead of each waiting for
     its own. When something is due, the whole pipeline under the council's lock, so the due
-    close comes first. A secret vote is first tried in one round trip (`_cast_at_cached_head`).
+    close comes first. On PostgreSQL a secret vote is first tried in one round trip
+    (`_cast_at_cached_head`), and an open ballot's vote goes straight to the queue
+    (`_queue_on_cached_state`).
     """
     if _cast_at_cached_head(council_id, when, of, ballot, person, secret):
+        return
+    queued = _queue_on_cached_state(council_id, when, of, ballot, person, content, named)
+    if queued is not None:
+        _await_named(council_id, queued)
         return
     try:
         outcome = _cast(council_id, when, of, ballot, person, content, named=named,
@@ -419,6 +425,42 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
     # Refused by a vote queued before it: that batch still commits, and the refusal is raised
     # after.
     return _flush_named(council, council_state(council), named, when).refused
+
+
+def _cached_state(council_id: int) -> tuple[int, str, CouncilState] | None:
+    """This process's cached state of a council and its head, for a vote decided first on it:
+    on PostgreSQL, outside a caller's transaction (the vote's statements make their own)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    return council_state_cached(council_id)
+
+
+def _queue_on_cached_state(council_id: int, when: datetime, of: str, ballot: int, person: str,
+                           content: str | tuple[str, ...], named: NamedRule) -> int | None:
+    """Queue an open ballot's vote in one round trip if it can be; the queued row's id.
+
+    On PostgreSQL, outside a caller's transaction, the rules are asked on this process's
+    cached state of the council (`council_state_cached`), which may be behind the book: that
+    is enough to queue the vote, because the writer that appends the queue asks them again on
+    the book's own state (`_flush_named`), and only then is the vote counted. So no lock, no
+    read of the council and no transaction of its own, where `_cast` needs four round trips.
+    None, having queued nothing, whenever this path is not for this vote: no cached state, a
+    secret ballot (a delegate's named vote on it takes the full path, so a cache behind the
+    book never queues a secret ballot's choice), something due, or a refusal (the cache may
+    be behind, so the refusal is `_cast`'s to give).
+    """
+    cached = _cached_state(council_id)
+    if cached is None:
+        return None
+    state = cached[2]
+    try:
+        held = state.motion(ballot) if of == "motion" else state.election(ballot)
+        if held.secret or anything_due(state, when):
+            return None
+        named(state, when)
+    except RuleError:
+        return None
+    return _enqueue(council_id, when, of, ballot, person, content)
 
 
 def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
@@ -612,9 +654,7 @@ def _cast_at_cached_head(council_id: int, when: datetime, of: str, ballot: int, 
     something due, a named vote, a refusal (the cache may be behind the book, so the refusal
     is `_cast`'s to give), a head that moved, or the roll's constraint refusing.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    cached = council_state_cached(council_id)
+    cached = _cached_state(council_id)
     if cached is None:
         return False
     seq, head, state = cached
