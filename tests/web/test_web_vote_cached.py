@@ -11,6 +11,8 @@ every vote takes the full path: what a voter gets must not depend on the path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 import pytest
 from councilcast import World
@@ -42,6 +44,27 @@ def vote(world: World, who: str, motion: int, choice: str) -> None:
                          choice=choice)
 
 
+def behind(world: World, elsewhere: Callable[[], object]) -> None:
+    """Another worker does `elsewhere`; this process's cached state stays where it was."""
+    before = Council.objects.get(pk=world.bakers.pk)  # not world.fresh(): it is refreshed
+    state = council_state(before)
+    elsewhere()
+    council_state_store(before, state)
+
+
+def close_elsewhere(world: World, motion: int) -> None:
+    """Another worker closes the ballot at its closing time; this process does not see it."""
+    closes = council_state(world.fresh()).motions[motion].closes
+    assert closes is not None
+    behind(world, lambda: services.motions_close_due(council_id=world.bakers.pk, now=closes))
+
+
+def second_elsewhere(world: World, motion: int) -> None:
+    """Another worker seconds the motion (its ballot opens); this process does not see it."""
+    behind(world, lambda: services.motion_second(person=world["bo"],
+                                                 council_id=world.bakers.pk, motion_id=motion))
+
+
 def test_on_a_current_cache_a_secret_vote_is_one_round_trip(world: World) -> None:
     motion = open_secret(world)
     council_state(world.fresh())  # this process has seen the head
@@ -66,13 +89,7 @@ def test_a_second_vote_is_refused_and_leaves_one_ballot(world: World) -> None:
 def test_a_cache_behind_the_book_cannot_put_a_vote_into_a_sealed_ballot(world: World) -> None:
     motion = open_secret(world)
     vote(world, "ana", motion, "yes")
-    before = Council.objects.get(pk=world.bakers.pk)  # not world.fresh(): it is refreshed
-    behind = council_state(before)
-    closes = behind.motions[motion].closes
-    assert closes is not None
-    # Another worker closes and seals the ballot; this process's cache stays where it was.
-    assert services.motions_close_due(council_id=before.pk, now=closes) == [motion]
-    council_state_store(before, behind)
+    close_elsewhere(world, motion)  # and seals the box
     with pytest.raises(BallotNotOpen):
         vote(world, "cy", motion, "no")
     assert ballots(world, motion) == (["ana"], [])  # the roll stays; the box was sealed
@@ -83,10 +100,7 @@ def test_a_refusal_on_a_cache_behind_the_book_is_not_the_last_word(world: World)
     c = world.fresh().pk
     motion = int(services.motion_move(person=world["ana"], council_id=c, kind="expulsion",
                                       subject="dan", text="Manager"))
-    before = Council.objects.get(pk=world.bakers.pk)  # not world.fresh(): it is refreshed
-    behind = council_state(before)  # the ballot is not open yet: no seconder
-    services.motion_second(person=world["bo"], council_id=c, motion_id=motion)
-    council_state_store(before, behind)
+    second_elsewhere(world, motion)  # this process still sees no open ballot
     vote(world, "cy", motion, "yes")
     assert ballots(world, motion) == (["cy"], ["yes"])
 
@@ -109,14 +123,8 @@ def test_an_open_vote_queued_on_a_cache_behind_the_book_gets_the_books_refusal(
         world: World) -> None:
     motion = open_resolution(world)
     vote(world, "ana", motion, "yes")
-    before = Council.objects.get(pk=world.bakers.pk)  # not world.fresh(): it is refreshed
-    behind = council_state(before)
-    closes = behind.motions[motion].closes
-    assert closes is not None
-    # Another worker closes the ballot; this process's cache stays where it was.
-    assert services.motions_close_due(council_id=before.pk, now=closes) == [motion]
+    close_elsewhere(world, motion)
     after = world.fresh().head_seq
-    council_state_store(before, behind)
     with pytest.raises(BallotNotOpen):
         vote(world, "cy", motion, "no")
     assert world.fresh().head_seq == after and votes_in_book(world, motion) == [("ana", "yes")]
@@ -127,9 +135,6 @@ def test_an_open_vote_refused_on_a_cache_behind_the_book_is_not_refused(world: W
     c = world.fresh().pk
     motion = int(services.motion_move(person=world["ana"], council_id=c, kind="resolution",
                                       text="We join the strike"))
-    before = Council.objects.get(pk=world.bakers.pk)  # not world.fresh(): it is refreshed
-    behind = council_state(before)  # not seconded yet: the ballot is not open
-    services.motion_second(person=world["bo"], council_id=c, motion_id=motion)
-    council_state_store(before, behind)
+    second_elsewhere(world, motion)
     vote(world, "cy", motion, "yes")
     assert ("cy", "yes") in votes_in_book(world, motion)
