@@ -11,13 +11,13 @@ accepted votes/s, p50/p99 latency measured from each request's SCHEDULED send ti
 queueing shows), the errors, the generator's own CPU (it shares the 2 cores) and the machine's;
 then the highest offered rate held (every vote accepted, >= 95 % of the rate, p99 < 100 ms).
 
-Three sync workers by default, on 2 cores: a sync worker sits idle while its commit waits for
-the disk's flush (fsync), so a third keeps both cores busy. Measured here on 2026-11-25,
-before the vote's fast lane (`--workers 2,4 --rates 250,400,600`): 2 and 4 workers each held
-400 secret votes/s (peaks 508 and 540) and peaked at 234 and 252 open votes/s; 3 workers, in
-the run just before, held 500 secret votes/s and peaked at 280 open votes/s. The whole run,
-later that day (secret votes in one round trip, statements prepared): 3 workers held 1,000
-secret votes/s (p99 78 ms) and 400 open votes/s (peak 445); the bare view held 750 (peak 986).
+Five sync workers by default: 2 x cores + 1, as docs/production.md tells a site to run. A sync
+worker sits idle while its commit waits for the disk's flush (fsync), and an open ballot's
+voters wait in theirs while one writer appends their votes in a batch, so more workers than
+cores keep the cores busy. Measured here on 2026-11-25 (`--workers 3,5,8 --rates
+450,550,700,1000 --no-bare`): 3, 5 and 8 workers held 1,000, 1,000 and 700 secret votes/s,
+and peaked at 442, 481 and 487 open votes/s (5 and 8 held 450). Earlier that day, before the
+vote's fast lane, 2 and 4 workers held 400 secret votes/s and peaked at 234 and 252 open.
 Before measuring, each worker casts votes on a spare motion of each kind (not measured). The
 generator runs on uvloop, which costs it about a third less CPU than asyncio's own loop.
 
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--rates", default="100,250,300,350,400,500,600,750,1000,1250",
                         help="offered votes/s, comma-separated, one step each")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each step")
-    parser.add_argument("--workers", default="3",
+    parser.add_argument("--workers", default="5",
                         help="gunicorn sync workers; several comma-separated values are "
                              "measured one after the other")
     parser.add_argument("--concurrency", type=int, default=100, help="voters in flight")

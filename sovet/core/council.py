@@ -233,7 +233,7 @@ class CouncilState:
     # --- queries every rule uses -------------------------------------------------------
     def status(self, person: str) -> str:
         """The person's membership status, or `a stranger` if they never applied."""
-        m = self.members.get(person)
+        m = _peek(self.members, person)
         return m.status if m is not None else "stranger"
 
     def describe(self, person: str) -> str:
@@ -242,7 +242,7 @@ class CouncilState:
 
     def is_member(self, person: str) -> bool:
         """Whether the person is a member now."""
-        m = self.members.get(person)
+        m = _peek(self.members, person)
         return m is not None and m.status == "member"
 
     def motion(self, motion: int) -> Motion:
@@ -424,6 +424,13 @@ class _CopyOnWrite(dict[K, V]):
     def share(self) -> None:
         """Own nothing: another table now shares every object, so clone before changing any."""
         self._own.clear()
+
+
+def _peek(table: dict[K, V], key: K) -> V | None:
+    """An object of a table, only to read it: a copy-on-write table hands it out without the
+    clone its `get` makes for a caller that may change it (a rule asking whether someone is a
+    member would otherwise leave a large council's whole members table to copy)."""
+    return dict.get(table, key)
 
 
 # The tables of mutable objects that a copy shares copy-on-write.

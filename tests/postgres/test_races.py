@@ -75,7 +75,7 @@ from typing import Any
 
 import orjson
 import pytest
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -623,3 +623,42 @@ def test_without_the_lock_the_constraints_alone_keep_at_most_once(
     # A lost append is refused as such, never a raw IntegrityError.
     for what in BOOK_RACES:
         assert "IntegrityError" not in found.leaks[what], found
+
+
+# --- a writer's turn ----------------------------------------------------------------------
+
+
+def test_while_a_writer_has_its_turn_other_writers_and_waiters_wait() -> None:
+    """A writer's turn (`writer_turn`, the session-level writer lock of a batch of named
+    votes) keeps out every other writer and keeps `after_writer`'s waiters waiting until it
+    ends, across the transactions of the turn."""
+    council_id = Council.objects.create(slug="turns", name="Turns").pk
+    held, release = threading.Event(), threading.Event()
+
+    def turn() -> None:
+        try:
+            with book_services.writer_turn(council_id) as got:
+                assert got
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=turn)
+    writer.start()
+    try:
+        assert held.wait(10)
+        with book_services.writer_turn(council_id) as got:
+            assert not got
+        with pytest.raises(book_services.CouncilBusy), transaction.atomic():
+            book_services.council_lock(council_id, nowait=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        with pytest.raises(DatabaseError):  # waits for the turn: here, until the timeout
+            book_services.after_writer(council_id, "SELECT 1", [])
+    finally:
+        release.set()
+        writer.join()
+    assert book_services.after_writer(council_id, "SELECT 1", []) == [(1,)]
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")

@@ -9,6 +9,8 @@ voter), and that a close never leaves a queued vote behind.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -191,3 +193,48 @@ def test_a_waiter_whose_vote_is_still_queued_appends_the_queue_itself(world: Wor
     assert world.fresh().head_seq == head + 2
     assert sorted(votes_in_book(world, motion)) == [("bo", "yes"), ("cy", "no")]
     assert not NamedVote.objects.exists()
+
+
+def _arriving(world: World, motion: int, voters: Iterator[str],
+              monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """After every batch the writer appends, another vote arrives in the queue (as another
+    request would queue it meanwhile), for as long as `voters` last; the batch sizes."""
+    batches: list[int] = []
+    flush = services._flush_named
+
+    def flush_then_queue(*args: Any, **kwargs: Any) -> Any:
+        done = flush(*args, **kwargs)
+        batches.append(len(done.fates))
+        who = next(voters, None)
+        if who is not None:
+            queue(world, motion, who, "yes")
+        return done
+
+    monkeypatch.setattr(services, "_flush_named", flush_then_queue)
+    return batches
+
+
+def test_a_writers_turn_appends_the_votes_that_arrive_during_it(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The voters waiting for the writer wake once, when its turn ends, and find their votes
+    appended: the turn goes on while the queue has votes."""
+    motion = open_resolution(world)
+    mine = queue(world, motion, "ana", "yes")
+    batches = _arriving(world, motion, iter(["bo", "cy"]), monkeypatch)
+    services._await_named(world.bakers.pk, mine.pk)
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("bo", "yes"), ("cy", "yes")]
+    assert not NamedVote.objects.exists()
+    assert batches == [1, 1, 1, 0]  # the last transaction found the queue empty: turn over
+
+
+def test_a_writers_turn_ends_in_time_however_many_votes_keep_arriving(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    motion = open_resolution(world)
+    mine = queue(world, motion, "ana", "yes")
+    crowd = (f"p{i}" for i in range(100_000))  # strangers: refused, but votes to append
+    batches = _arriving(world, motion, crowd, monkeypatch)
+    started = time.monotonic()
+    services._await_named(world.bakers.pk, mine.pk)
+    # The turn stops taking new batches after services._TURN; the vote was appended first.
+    assert time.monotonic() - started < services._TURN.total_seconds() + 5
+    assert ("ana", "yes") in votes_in_book(world, motion) and len(batches) >= 2

@@ -7,7 +7,8 @@ in the book exactly when its effect is in the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -102,6 +103,32 @@ def after_writer(council_id: int, query: str | rows.Plan,
         return rows.script([(query, params)])
     return rows.script([("SELECT pg_advisory_xact_lock_shared(%s, %s)", _writer_key(council_id)),
                         (query, params)])
+
+
+@contextmanager
+def writer_turn(council_id: int) -> Iterator[bool]:
+    """Hold the council's writer lock across several transactions, if nobody holds it; yields
+    whether this session got it (always on SQLite, whose write transactions take turns anyway).
+
+    Outside a transaction, on PostgreSQL: the writer lock taken at session level, released at
+    the end of the block (or when the connection ends). `council_lock` in this session still
+    succeeds (a session's own advisory lock never blocks it), and every other writer and every
+    waiter of `after_writer` waits until the turn ends, so waiters wake once, not once per
+    transaction of the turn.
+    """
+    if transaction.get_connection().vendor != "postgresql":
+        yield True
+        return
+    got = rows.script([(rows.planned("SELECT pg_try_advisory_lock(%s, %s)"),
+                        _writer_key(council_id))])[0][0]
+    if not got:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        rows.script([(rows.planned("SELECT pg_advisory_unlock(%s, %s)"),
+                      _writer_key(council_id))])
 
 
 # The namespaces of Sovet's advisory locks (two-int form: namespace, council). A council id
@@ -229,4 +256,5 @@ def book_append(council: Council, acts: Iterable[CoreAct], *,
 __all__ = [
     "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "after_writer",
     "book_append", "box_lock", "box_lock_statement", "council_lock", "head_unmoved",
+    "writer_turn",
 ]

@@ -19,6 +19,7 @@ services never call services.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ from sovet.web.books.services import (
     box_lock_statement,
     council_lock,
     head_unmoved,
+    writer_turn,
 )
 from sovet.web.councils.models import (
     BallotBoxEntry,
@@ -514,15 +516,43 @@ def _fate(found: list[tuple[Any, ...]]) -> _Fate:
     return _WAITING if not refused else (str(refused), str(detail))
 
 
-@transaction.atomic(durable=True)
 def _append_queued(council_id: int, queued: int) -> _Fate:
     """Become the council's writer if nobody is, append the queue, and return this vote's fate
-    (`_WAITING` if another writer came first)."""
+    (`_WAITING` if another writer came first).
+
+    The writer's turn (`writer_turn`) lasts while votes keep arriving, up to `_TURN`: each
+    transaction of the turn appends what was queued during the one before, and the voters
+    waiting for the writer wake once, at the end of the turn, instead of each trying to become
+    the next writer after every transaction.
+    """
+    with writer_turn(council_id) as got:
+        if not got:
+            return _WAITING
+        fate = _append_once(council_id, queued)
+        end = time.monotonic() + _TURN.total_seconds()
+        while time.monotonic() < end and _append_once(council_id, None) is not _DRY:
+            pass
+        return fate
+
+
+# How long a writer's turn may go on appending after its own vote: a bound on the wait it adds
+# to its own voter's answer.
+_TURN = timedelta(milliseconds=20)
+_DRY = ("dry", "")  # `_append_once`: the queue was empty
+
+
+@transaction.atomic(durable=True)
+def _append_once(council_id: int, queued: int | None) -> _Fate:
+    """Append the queue in one transaction, as the council's writer, and return the fate of
+    the queued vote `queued` (`_WAITING` if another writer came first); for no vote, `_DRY`
+    if there was nothing to append."""
     try:
         council = council_lock(council_id, nowait=True)
     except CouncilBusy:
         return _WAITING
     fates = _flush_named(council, council_state(council)).fates
+    if queued is None:
+        return _DRY if not fates else None
     # Not in this batch: a writer before took it (or refused it) after this voter looked.
     return fates[queued] if queued in fates else _fate(rows.script([_fate_query(queued)]))
 
