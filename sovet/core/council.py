@@ -14,7 +14,7 @@ acts. States compare with `==`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -340,19 +340,44 @@ class _CopyOnWrite(dict[K, V]):
     Reads that return an object (`[]`, `get`, `values`, `items`, `pop`, `setdefault`) hand out
     this table's own clone, made on first access; keys, `in` and `len` clone nothing. Keys set
     or cloned here are owned, and their objects may be changed in place.
+
+    A settled table (a plain dict, never changed again) is not even copied until this table
+    first hands out or takes an object: until then every read goes to it (`_lazy`), so a copy
+    of a large council's state costs a few wrappers, not a copy of every member. A table still
+    being changed is copied at once, as it will not stay as it is.
     """
 
-    __slots__ = ("_base", "_changed", "_own")
+    __slots__ = ("_base", "_changed", "_lazy", "_own")
 
     def __init__(self, shared: dict[K, V]) -> None:
-        super().__init__(shared)
+        dict.__init__(self)
+        self._lazy: dict[K, V] | None = None
+        if type(shared) is dict:
+            self._lazy = shared
+        else:
+            dict.update(self, _raw(shared))
         self._own: set[K] = set()
         # A settled table this one started as, while nothing in it has changed: `settled`
         # then hands it back instead of copying every entry (most decisions reach one table).
         self._base = shared if type(shared) is dict else None
         self._changed = False
 
+    def _fill(self) -> None:
+        """Copy the settled table's entries in, before the first object goes in or out."""
+        if self._lazy is not None:
+            lazy, self._lazy = self._lazy, None
+            dict.update(self, lazy)
+
+    def _entries(self) -> dict[K, V]:
+        """The dict that holds this table's entries now, for reads that clone nothing."""
+        return self._lazy if self._lazy is not None else self
+
+    def peek(self, key: K) -> V | None:
+        """The object at `key`, or None, only to read it: not cloned."""
+        return dict.get(self._entries(), key)
+
     def __getitem__(self, key: K) -> V:
+        self._fill()
         value = dict.__getitem__(self, key)
         if key not in self._own:
             value = value.clone()
@@ -362,19 +387,48 @@ class _CopyOnWrite(dict[K, V]):
         return value
 
     def __setitem__(self, key: K, value: V) -> None:
+        self._fill()
         dict.__setitem__(self, key, value)
         self._own.add(key)
         self._changed = True
 
     def __delitem__(self, key: K) -> None:
+        self._fill()
         dict.__delitem__(self, key)
         self._own.discard(key)
         self._changed = True
 
     def clear(self) -> None:
+        self._lazy = None
         dict.clear(self)
         self._own.clear()
         self._changed = True
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self._entries(), key)
+
+    def __len__(self) -> int:
+        return dict.__len__(self._entries())
+
+    def __iter__(self) -> Iterator[K]:
+        return dict.__iter__(self._entries())
+
+    def __reversed__(self) -> Iterator[K]:
+        return dict.__reversed__(self._entries())
+
+    def keys(self) -> Any:
+        return dict.keys(self._entries())
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(_raw(self), _raw(other) if isinstance(other, dict) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(_raw(self))
 
     def __ior__(self, other: Any) -> _CopyOnWrite[K, V]:  # type: ignore[override,misc]
         self.update(other)
@@ -384,7 +438,7 @@ class _CopyOnWrite(dict[K, V]):
         """This table as a plain dict of the objects it stores (no clone on read)."""
         if not self._changed and self._base is not None:
             return self._base
-        return dict(self)
+        return dict(_raw(self))
 
     def get(self, key: K, default: Any = None) -> Any:
         if key in self:
@@ -426,11 +480,19 @@ class _CopyOnWrite(dict[K, V]):
         self._own.clear()
 
 
+def _raw(table: dict[K, V]) -> dict[K, V]:
+    """A table's entries as stored, objects not cloned (a plain dict as it is)."""
+    if type(table) is dict:
+        return table
+    assert isinstance(table, _CopyOnWrite)
+    return table._entries() if table._lazy is not None else dict(dict.items(table))
+
+
 def _peek(table: dict[K, V], key: K) -> V | None:
     """An object of a table, only to read it: a copy-on-write table hands it out without the
     clone its `get` makes for a caller that may change it (a rule asking whether someone is a
     member would otherwise leave a large council's whole members table to copy)."""
-    return dict.get(table, key)
+    return table.peek(key) if isinstance(table, _CopyOnWrite) else dict.get(table, key)
 
 
 # The tables of mutable objects that a copy shares copy-on-write.

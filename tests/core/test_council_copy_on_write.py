@@ -19,7 +19,8 @@ def snapshot(state: CouncilState) -> CouncilState:
     """A deep copy taken without reading through a copy-on-write table (which would clone)."""
     plain = copy.copy(state)
     for name in TABLES:
-        setattr(plain, name, dict(getattr(state, name)))
+        table = getattr(state, name)
+        setattr(plain, name, dict(table.settled() if hasattr(table, "settled") else table))
     return copy.deepcopy(plain)
 
 
@@ -107,3 +108,24 @@ def test_a_decision_hands_back_the_tables_its_acts_did_not_reach() -> None:
     assert after.members is state.members
     assert after.motions is not state.motions
     assert voter in after.motions[motion].votes and voter not in state.motions[motion].votes
+
+
+def test_a_copy_copies_no_table_until_it_hands_out_an_object() -> None:
+    """A copy of a settled state wraps its tables and reads through to them: keys, `in`,
+    `len` and a member's standing copy nothing (a large council's copy costs a few wrappers),
+    and the settled copy keeps every table itself. Taking an object copies that table only."""
+    state = replay(ACTS)
+    c = state.copy()
+    person = next(iter(state.members))
+    assert person in c.members and len(c.members) == len(state.members)
+    assert list(c.members) == list(state.members)
+    assert c.is_member(person) == state.is_member(person)
+    assert c.status(person) == state.status(person)
+    assert all(dict.__len__(getattr(c, t)) == 0 for t in TABLES if getattr(state, t))
+    motion = next(iter(state.motions))
+    assert c.motions[motion] == state.motions[motion]  # handed out: a clone, in a copied table
+    assert c.motions[motion] is not state.motions[motion]
+    assert dict.__len__(c.motions) == len(state.motions)
+    assert c.members == state.members and c.motions == state.motions
+    c.settle()
+    assert all(getattr(c, t) is getattr(state, t) for t in TABLES if t != "motions")
