@@ -15,9 +15,12 @@ Five sync workers by default: 2 x cores + 1, as docs/production.md tells a site 
 worker sits idle while its commit waits for the disk's flush (fsync), and an open ballot's
 voters wait in theirs while one writer appends their votes in a batch, so more workers than
 cores keep the cores busy. Measured here on 2026-11-25 (`--workers 3,5,8 --rates
-450,550,700,1000 --no-bare`): 3, 5 and 8 workers held 1,000, 1,000 and 700 secret votes/s,
-and peaked at 442, 481 and 487 open votes/s (5 and 8 held 450). Earlier that day, before the
-vote's fast lane, 2 and 4 workers held 400 secret votes/s and peaked at 234 and 252 open.
+450,550,700,1000 --no-bare`, before the copy-on-write tables were made lazy): 3, 5 and 8
+workers held 1,000, 1,000 and 700 secret votes/s, and peaked at 442, 481 and 487 open votes/s
+(5 and 8 held 450). Earlier that day, before the vote's fast lane, 2 and 4 workers held 400
+secret votes/s and peaked at 234 and 252 open. The whole run at the end of that day (5
+workers): secret held 1,000 votes/s (p99 27 ms, peak 1,069), open held 600 (p99 20 ms, peak
+636), the bare view held 1,000 (p99 28 ms, peak 1,037); pgbench 17,058 inserts/s.
 Before measuring, each worker casts votes on a spare motion of each kind (not measured). The
 generator runs on uvloop, which costs it about a third less CPU than asyncio's own loop.
 
