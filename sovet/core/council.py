@@ -351,15 +351,14 @@ class _CopyOnWrite(dict[K, V]):
 
     def __init__(self, shared: dict[K, V]) -> None:
         dict.__init__(self)
-        self._lazy: dict[K, V] | None = None
-        if type(shared) is dict:
-            self._lazy = shared
-        else:
+        # A settled table this one started as: read through until first filled (`_lazy`), and
+        # while nothing in it has changed `settled` hands it back instead of copying every
+        # entry (most decisions reach one table).
+        self._base: dict[K, V] | None = shared if type(shared) is dict else None
+        self._lazy = self._base
+        if self._base is None:
             dict.update(self, _raw(shared))
         self._own: set[K] = set()
-        # A settled table this one started as, while nothing in it has changed: `settled`
-        # then hands it back instead of copying every entry (most decisions reach one table).
-        self._base = shared if type(shared) is dict else None
         self._changed = False
 
     def _fill(self) -> None:

@@ -37,17 +37,13 @@ class Plan(NamedTuple):
     arity: int
 
 
+@functools.lru_cache(maxsize=64)
 def planned(sql: str) -> Plan:
     """`sql` (with %s placeholders) as a statement PostgreSQL plans once per connection.
 
     Only for a statement whose text never changes (its values are parameters): each text is
     one prepared statement in every connection for as long as it lives.
     """
-    return _plans_by_text(sql)
-
-
-@functools.lru_cache(maxsize=64)
-def _plans_by_text(sql: str) -> Plan:
     return Plan("sovet_" + hashlib.sha1(sql.encode()).hexdigest()[:20], sql,
                 sum(1 for m in _PLACEHOLDER.finditer(sql) if m[0] == "%s"))
 
@@ -63,7 +59,7 @@ Statement = tuple[str | Plan, Sequence[object]]
 
 def fields(model: type[models.Model]) -> list[str]:
     """The model's concrete column names (attnames), in the order `instance` expects them."""
-    return [name for name, _, _ in _plan(model, _db().vendor)]
+    return [name for name, _, _ in _loader(model, _db().vendor)]
 
 
 _columns: dict[tuple[type[models.Model], str, str], str] = {}
@@ -81,35 +77,35 @@ def columns(model: type[models.Model], alias: str) -> str:
 
 
 Converter = Callable[[Any, Any, Any], Any]
-_Plan = tuple[tuple[str, tuple[Converter, ...], Any], ...]
-_plans: dict[tuple[type[models.Model], str], _Plan] = {}
+_Loader = tuple[tuple[str, tuple[Converter, ...], Any], ...]
+_loaders: dict[tuple[type[models.Model], str], _Loader] = {}
 
 
-def _plan(model: type[models.Model], vendor: str) -> _Plan:
+def _loader(model: type[models.Model], vendor: str) -> _Loader:
     """Per concrete field: its attname, the converters the ORM would apply (the backend's and
     the field's own, as `SQLCompiler.get_converters` gathers them), and the field."""
     key = (model, vendor)
-    if key not in _plans:
-        plan = []
+    if key not in _loaders:
+        steps = []
         for field in model._meta.concrete_fields:
             col = field.get_col(model._meta.db_table)
             converters = (*_db().ops.get_db_converters(col),
                           *col.get_db_converters(_db()))
-            plan.append((field.attname, tuple(converters), field))
-        _plans[key] = tuple(plan)
-    return _plans[key]
+            steps.append((field.attname, tuple(converters), field))
+        _loaders[key] = tuple(steps)
+    return _loaders[key]
 
 
 def instance(model: type[M], values: Sequence[object]) -> M:
     """A `model` instance from a row of `columns(model, …)`."""
     db = _db()
-    plan = _plan(model, db.vendor)
+    loader = _loader(model, db.vendor)
     converted = []
-    for (_, converters, field), value in zip(plan, values, strict=True):
+    for (_, converters, field), value in zip(loader, values, strict=True):
         for convert in converters:
             value = convert(value, field, db)
         converted.append(value)
-    return model.from_db(db.alias, [name for name, _, _ in plan], converted)
+    return model.from_db(db.alias, [name for name, _, _ in loader], converted)
 
 
 def _db() -> Any:

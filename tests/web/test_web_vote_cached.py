@@ -1,12 +1,11 @@
-"""Votes decided first on the process's cached state of the council.
+"""Votes decided first on the process's cached state of the council (`services._vote_on_cache`).
 
 On PostgreSQL, outside a transaction, a secret vote is decided on this process's cached state
 and written, under the box's shared lock, only if the council's head is still the one that
-state is at (`services._cast_at_cached_head`); an open ballot's vote is checked on that state
-and queued at once, for the writer to decide again on the book's own state
-(`services._queue_on_cached_state`). A process whose cache is behind (another worker appended
-since) must get exactly the answer the full path gives. These tests hold on SQLite too, where
-every vote takes the full path: what a voter gets must not depend on the path.
+state is at; an open ballot's vote is checked on that state and queued at once, for the writer
+to decide again on the book's own state. A process whose cache is behind (another worker
+appended since) must get exactly the answer the full path gives. These tests hold on SQLite
+too, where every vote takes the full path: what a voter gets must not depend on the path.
 """
 
 from __future__ import annotations

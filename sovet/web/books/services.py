@@ -70,15 +70,17 @@ def council_lock(council_id: int, *, nowait: bool = False) -> Council:
     elif nowait:
         # One statement: the row comes back, locked, only if the writer lock was free. The
         # callers have read the council already, so no row means another writer.
-        found = rows.script([(f"{read} AND pg_try_advisory_xact_lock(%s, %s) FOR NO KEY UPDATE",
-                              [council_id, *_writer_key(council_id)])])
+        found = rows.script([(rows.planned(
+            f"{read} AND pg_try_advisory_xact_lock(%s, %s) FOR NO KEY UPDATE"),
+            [council_id, *_writer_key(council_id)])])
         if not found:
             raise CouncilBusy(council_id)
     else:
         # NO KEY: inserting a row that references the council (an act, a roll row) takes a
         # KEY SHARE lock on it, which must not wait for the head's lock.
-        found = rows.script([("SELECT pg_advisory_xact_lock(%s, %s)", _writer_key(council_id)),
-                             (f"{read} FOR NO KEY UPDATE", [council_id])])
+        found = rows.script([(rows.planned("SELECT pg_advisory_xact_lock(%s, %s)"),
+                              _writer_key(council_id)),
+                             (rows.planned(f"{read} FOR NO KEY UPDATE"), [council_id])])
     return _council_row(council_id, found)
 
 
@@ -101,8 +103,8 @@ def after_writer(council_id: int, query: str | rows.Plan,
     """
     if transaction.get_connection().vendor != "postgresql":
         return rows.script([(query, params)])
-    return rows.script([("SELECT pg_advisory_xact_lock_shared(%s, %s)", _writer_key(council_id)),
-                        (query, params)])
+    return rows.script([(rows.planned("SELECT pg_advisory_xact_lock_shared(%s, %s)"),
+                         _writer_key(council_id)), (query, params)])
 
 
 @contextmanager

@@ -116,10 +116,10 @@ class NamedVote(models.Model):
     """A named vote (an open ballot's, or a seated delegate's) queued for the book's writer.
 
     A named vote is an act in the book. Appending one act per vote, each in its own transaction
-    behind the council's lock, caps a council at a few hundred votes a second; so a vote that
-    finds another writer at work is queued here (in its own transaction, without the lock),
-    and the council's next writer appends every queued vote in one batch (group commit) and
-    deletes the rows it appended. A vote the rules refuse at that point keeps its row, with the
+    behind the council's lock, caps a council at a few hundred votes a second; so a vote is
+    queued here (without the lock) whenever another writer may be at work, and the council's
+    next writer appends every queued vote in one batch (group commit) and deletes the rows it
+    appended. A vote the rules refuse at that point keeps its row, with the
     refusal, for its voter to read. The voter's request answers only once its vote is in the
     book (`services._await_named`).
     """

@@ -373,15 +373,11 @@ def _vote(council_id: int, when: datetime, of: str, ballot: int, person: str,
     transaction and appended by the next writer in a batch with the others queued
     (`_await_named`), so a busy council's votes share transactions instead of each waiting for
     its own. When something is due, the whole pipeline under the council's lock, so the due
-    close comes first. On PostgreSQL a secret vote is first tried in one round trip
-    (`_cast_at_cached_head`), and an open ballot's vote goes straight to the queue
-    (`_queue_on_cached_state`).
+    close comes first. On PostgreSQL, outside a transaction, the vote is first tried on the
+    process's cached state of the council (`_vote_on_cache`).
     """
-    if _cast_at_cached_head(council_id, when, of, ballot, person, secret):
-        return
-    queued = _queue_on_cached_state(council_id, when, of, ballot, person, content, named)
-    if queued is not None:
-        _await_named(council_id, queued)
+    if _vote_on_cache(council_id, when, of, ballot, person, content, named=named,
+                      secret=secret):
         return
     try:
         outcome = _cast(council_id, when, of, ballot, person, content, named=named,
@@ -429,40 +425,41 @@ def _cast(council_id: int, when: datetime, of: str, ballot: int, person: str,
     return _flush_named(council, council_state(council), named, when).refused
 
 
-def _cached_state(council_id: int) -> tuple[int, str, CouncilState] | None:
-    """This process's cached state of a council and its head, for a vote decided first on it:
-    on PostgreSQL, outside a caller's transaction (the vote's statements make their own)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-    return council_state_cached(council_id)
+def _vote_on_cache(council_id: int, when: datetime, of: str, ballot: int, person: str,
+                   content: str | tuple[str, ...], *, named: NamedRule,
+                   secret: SecretRule) -> bool:
+    """Cast a vote decided on this process's cached state of the council, if it can be; True
+    once it is cast (or refused by the book's own state, raised).
 
-
-def _queue_on_cached_state(council_id: int, when: datetime, of: str, ballot: int, person: str,
-                           content: str | tuple[str, ...], named: NamedRule) -> int | None:
-    """Queue an open ballot's vote in one round trip if it can be; the queued row's id.
-
-    On PostgreSQL, outside a caller's transaction, the rules are asked on this process's
-    cached state of the council (`council_state_cached`), which may be behind the book: that
-    is enough to queue the vote, because the writer that appends the queue asks them again on
-    the book's own state (`_flush_named`), and only then is the vote counted. So no lock, no
-    read of the council and no transaction of its own, where `_cast` needs four round trips.
-    None, having queued nothing, whenever this path is not for this vote: no cached state, a
-    secret ballot (a delegate's named vote on it takes the full path, so a cache behind the
-    book never queues a secret ballot's choice), something due, or a refusal (the cache may
-    be behind, so the refusal is `_cast`'s to give).
+    On PostgreSQL, outside a caller's transaction. The cache may be behind the book, so:
+    - a secret vote is written, in one round trip, only if the council's head is still the one
+      the cache is at (`_store_secret_at_head`), where `_cast` needs four;
+    - an open ballot's vote is queued at once (`_enqueue`): the writer that appends the queue
+      asks the rules again on the book's own state, and only then is the vote counted.
+    False, having written nothing, whenever this path cannot be sure: no cached state,
+    something due, a delegate's named vote on a secret ballot (so a cache behind the book
+    never queues a secret ballot's choice), a refusal (the refusal is `_cast`'s to give), a
+    head that moved, or the roll's constraint refusing.
     """
-    cached = _cached_state(council_id)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    cached = council_state_cached(council_id)
     if cached is None:
-        return None
-    state = cached[2]
+        return False
+    seq, head, state = cached
     try:
-        held = state.motion(ballot) if of == "motion" else state.election(ballot)
-        if held.secret or anything_due(state, when):
-            return None
+        if anything_due(state, when):
+            return False
+        if not _is_named(state, of, ballot, person):
+            return _store_secret_at_head(council_id, seq, head,
+                                         secret(state, BallotBox(roll=set()), when))
+        if _ballot(state, of, ballot).secret:
+            return False
         named(state, when)
     except RuleError:
-        return None
-    return _enqueue(council_id, when, of, ballot, person, content)
+        return False
+    _await_named(council_id, _enqueue(council_id, when, of, ballot, person, content))
+    return True
 
 
 def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
@@ -471,8 +468,9 @@ def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
     disk: the voter's answer waits for the append's commit, which is durable and flushes the
     log through the queued row too. So every vote answered as counted is in the book after a
     crash."""
-    insert = (f"INSERT INTO {NamedVote._meta.db_table} (council_id, of, ballot, person, content, "
-              "at, refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id",
+    insert = (rows.planned(
+        f"INSERT INTO {NamedVote._meta.db_table} (council_id, of, ballot, person, content, at, "
+        "refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id"),
               [council_id, of, ballot, person, orjson.dumps(content).decode(),
                connection.ops.adapt_datetimefield_value(when)])
     lazy: list[rows.Statement] = (
@@ -504,7 +502,8 @@ _Fate = tuple[str, str] | None
 
 
 def _fate_query(queued: int) -> rows.Statement:
-    return f"SELECT refused, detail FROM {NamedVote._meta.db_table} WHERE id = %s", [queued]
+    return rows.planned(
+        f"SELECT refused, detail FROM {NamedVote._meta.db_table} WHERE id = %s"), [queued]
 
 
 def _fate(found: list[tuple[Any, ...]]) -> _Fate:
@@ -528,12 +527,14 @@ def _append_queued(council_id: int, queued: int) -> _Fate:
     with writer_turn(council_id) as got:
         if not got:
             return _WAITING
-        fate = _append_once(council_id, queued)
+        fates = _append_once(council_id)
         end = time.monotonic() + _TURN.total_seconds()
-        while (time.monotonic() < end and _anything_queued(council_id)
-               and _append_once(council_id, None) is not _DRY):
+        while time.monotonic() < end and _anything_queued(council_id) and _append_once(council_id):
             pass
-        return fate
+    if fates is None:
+        return _WAITING
+    # Not in its batch: a writer before took it (or refused it) after this voter looked.
+    return fates[queued] if queued in fates else _fate(rows.script([_fate_query(queued)]))
 
 
 def _anything_queued(council_id: int) -> bool:
@@ -547,29 +548,27 @@ def _anything_queued(council_id: int) -> bool:
 # How long a writer's turn may go on appending after its own vote: a bound on the wait it adds
 # to its own voter's answer.
 _TURN = timedelta(milliseconds=20)
-_DRY = ("dry", "")  # `_append_once`: the queue was empty
 
 
 @transaction.atomic(durable=True)
-def _append_once(council_id: int, queued: int | None) -> _Fate:
-    """Append the queue in one transaction, as the council's writer, and return the fate of
-    the queued vote `queued` (`_WAITING` if another writer came first); for no vote, `_DRY`
-    if there was nothing to append."""
+def _append_once(council_id: int) -> dict[int, _Fate] | None:
+    """Append the queue in one transaction, as the council's writer; the fate of every vote
+    the batch read (empty: nothing was queued), or None if another writer came first."""
     try:
         council = council_lock(council_id, nowait=True)
     except CouncilBusy:
-        return _WAITING
-    fates = _flush_named(council, council_state(council)).fates
-    if queued is None:
-        return _DRY if not fates else None
-    # Not in this batch: a writer before took it (or refused it) after this voter looked.
-    return fates[queued] if queued in fates else _fate(rows.script([_fate_query(queued)]))
+        return None
+    return _flush_named(council, council_state(council)).fates
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
     """Whether this person's vote on this ballot is a named act (open ballot, or a delegate)."""
-    held = state.motion(ballot) if of == "motion" else state.election(ballot)
-    return not held.secret or person in state.delegates
+    return not _ballot(state, of, ballot).secret or person in state.delegates
+
+
+def _ballot(state: CouncilState, of: str, ballot: int) -> Any:
+    """The motion or election (`of`) whose ballot this is; raises `NotFound`."""
+    return state.motion(ballot) if of == "motion" else state.election(ballot)
 
 
 @transaction.atomic(durable=True)
@@ -680,29 +679,16 @@ def _secret_rows(council_id: int, secret: SecretVote) -> tuple[list[object], lis
             [random_id(), council_id, box.of, box.ballot, orjson.dumps(box.content).decode()])
 
 
-def _cast_at_cached_head(council_id: int, when: datetime, of: str, ballot: int, person: str,
-                         secret: SecretRule) -> bool:
-    """Cast a secret vote in one round trip if it can be; True once it is cast.
+def _store_secret_at_head(council_id: int, seq: int, head: str, secret: SecretVote) -> bool:
+    """Write a secret vote's roll and box rows in one round trip, only while the council's
+    head is still (`seq`, `head`); whether they were written.
 
-    On PostgreSQL, outside a caller's transaction, the vote is decided on this process's
-    cached state of the council (`council_state_cached`). One script, one implicit
-    transaction, takes the box's shared lock and then writes the roll and box rows only if the
-    council's head is still the one that state is at (`head_unmoved`). That is what `_cast`
-    does in four round trips: lock, read, write, commit.
-    False, having written nothing, whenever this path cannot be sure: no cached state,
-    something due, a named vote, a refusal (the cache may be behind the book, so the refusal
-    is `_cast`'s to give), a head that moved, or the roll's constraint refusing.
+    One script, one implicit transaction: the box's shared lock (`box_lock_statement`), then,
+    with a snapshot taken after it, the two rows `WHERE` the head has not moved
+    (`head_unmoved`), so the write is as current as `_cast`'s read under the lock. False,
+    having written nothing, when the head moved or the roll's constraint refused.
     """
-    cached = _cached_state(council_id)
-    if cached is None:
-        return False
-    seq, head, state = cached
-    try:
-        if anything_due(state, when) or _is_named(state, of, ballot, person):
-            return False
-        roll, box = _secret_rows(council_id, secret(state, BallotBox(roll=set()), when))
-    except RuleError:
-        return False
+    roll, box = _secret_rows(council_id, secret)
     unmoved, at = head_unmoved(council_id, seq, head)
     write = (rows.planned(
         f"WITH roll AS (INSERT INTO {_ROLL} SELECT %s, %s, %s, %s WHERE {unmoved} RETURNING 1) "
