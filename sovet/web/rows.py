@@ -11,11 +11,12 @@ import functools
 import hashlib
 import re
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from psycopg import errors
 from psycopg.pq import ExecStatus
 
@@ -123,30 +124,49 @@ def script(statements: Sequence[Statement]) -> list[tuple[Any, ...]]:
     statement stops the rest. Elsewhere they run one by one. A `Plan` runs by name, planned
     once per connection (`planned`).
     """
+    return _run(statements, every=False)[-1]
+
+
+def results(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run statements as `script` does, and return the rows of each, in order (empty for a
+    statement that returns none)."""
+    return _run(statements, every=True)
+
+
+def _run(statements: Sequence[Statement], *, every: bool) -> list[list[tuple[Any, ...]]]:
     db = _db()
+    found: list[list[tuple[Any, ...]]] = []
     with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            params = [p for _, ps in statements for p in ps]
-            try:
-                cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
-            except DatabaseError as e:
-                if not isinstance(e.__cause__, errors.InvalidSqlStatementName):
-                    raise
-                # The session lost its prepared statements (a pooler's DISCARD ALL): prepare
-                # again, and run again unless the failure aborted a caller's transaction.
-                _prepared.pop(db.connection, None)
-                if db.in_atomic_block:
-                    raise
-                cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
-            while cursor.nextset():
-                pass
-            # Not `cursor.description`, which builds a Column object per column.
-            result = cursor.pgresult
-            return cursor.fetchall() if result and result.status == TUPLES_OK else []
-        else:
+        if db.vendor != "postgresql":
             for sql, values in statements:
                 cursor.execute(sql.sql if isinstance(sql, Plan) else sql, values)
-        return list(cursor.fetchall()) if cursor.description else []
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+            return found or [[]]
+        params = [p for _, ps in statements for p in ps]
+        try:
+            cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
+        except DatabaseError as e:
+            if not isinstance(e.__cause__, errors.InvalidSqlStatementName):
+                raise
+            # The session lost its prepared statements (a pooler's DISCARD ALL): prepare
+            # again, and run again unless the failure aborted a caller's transaction or a
+            # part of the script may have committed.
+            _prepared.pop(db.connection, None)
+            if db.in_atomic_block or any(sql == "COMMIT" for sql, _ in statements):
+                raise
+            cursor.execute("; ".join(_text(db, cursor, sql) for sql, _ in statements), params)
+        if every:
+            found.append(_rows(cursor))
+        while cursor.nextset():
+            if every:
+                found.append(_rows(cursor))
+        return found if every else [_rows(cursor)]
+
+
+def _rows(cursor: Any) -> list[tuple[Any, ...]]:
+    # Not `cursor.description`, which builds a Column object per column.
+    result = cursor.pgresult
+    return cursor.fetchall() if result and result.status == TUPLES_OK else []
 
 
 def _text(db: Any, cursor: Any, sql: str | Plan) -> str:
@@ -167,13 +187,59 @@ def _text(db: Any, cursor: Any, sql: str | Plan) -> str:
         f"EXECUTE {sql.name}"
 
 
+def select(model: type[models.Model], where: str, params: Sequence[object]) -> Statement:
+    """The statement that reads the rows of `model` matching a hand-written `where` (on alias
+    `r`; it may end with ORDER BY or FOR UPDATE clauses), for `instance`."""
+    return f"SELECT {columns(model, 'r')} FROM {model._meta.db_table} r WHERE {where}", params
+
+
 def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:
-    """The rows of `model` matching a hand-written `where` (on alias `r`; it may end with
-    ORDER BY or FOR UPDATE clauses)."""
-    with _db().cursor() as cursor:
-        cursor.execute(f"SELECT {columns(model, 'r')} FROM {model._meta.db_table} r "
-                       f"WHERE {where}", params)
-        return [instance(model, row) for row in cursor.fetchall()]
+    """The rows of `model` matching a hand-written `where` (see `select`)."""
+    return [instance(model, row) for row in script([select(model, where, params)])]
+
+
+class Ends(NamedTuple):
+    """What the round trips of `transaction_from` returned: the rows of each of its first
+    statements, and (once it has committed) of each statement run after the commit."""
+
+    first: list[list[tuple[Any, ...]]]
+    then: list[list[tuple[Any, ...]]]
+
+
+@contextmanager
+def transaction_from(first: Sequence[Statement],
+                     then: Sequence[Statement] = ()) -> Iterator[Ends]:
+    """A durable transaction (Django's `atomic`) that begins in the round trip of its `first`
+    statements and commits in the round trip of its `then` statements, which run just after
+    the commit; yields their rows (`Ends`, whose `then` is filled once the block is done).
+    Inside a caller's transaction it is a part of that one (a savepoint).
+
+    Why: the driver sends BEGIN before a transaction's first statement, and COMMIT after its
+    last, each in a round trip of its own; a transaction of two round trips of work made
+    four. Here (PostgreSQL, outside any transaction) the BEGIN goes with `first` and the COMMIT
+    with `then`, and Django's commit finds nothing left to do. An exception in the block rolls
+    the transaction back (Django's rollback) and runs none of `then`. Elsewhere the same
+    statements run in a plain `atomic`, and `then` after it.
+    """
+    db = _db()
+    outermost = not db.in_atomic_block
+    merged = db.vendor == "postgresql" and outermost
+    ends = Ends([], [])
+    with transaction.atomic(durable=outermost):
+        if not merged:
+            ends.first.extend(results(first))
+        else:
+            db.ensure_connection()
+            # Django has turned the driver's autocommit off, for the driver to begin the
+            # transaction itself; the BEGIN is sent here instead. Inside it, with autocommit
+            # on, the driver adds nothing, and its commit and rollback still end it.
+            db.connection.autocommit = True
+            ends.first.extend(results([("BEGIN", []), *first])[1:])
+        yield ends
+        if merged:
+            ends.then.extend(results([("COMMIT", []), *then])[1:])
+    if not merged and then:
+        ends.then.extend(results(then))
 
 
 def one(model: type[M], where: str, params: Sequence[object]) -> M | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import orjson
 import pytest
 from councilcast import World
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from test_web_council_pages import open_resolution, open_secret
 from test_web_vote_queue import votes_in_book
@@ -75,6 +75,50 @@ def test_on_a_current_cache_a_secret_vote_is_one_round_trip(world: World) -> Non
         assert len(sent.captured_queries) == 1
         assert sent.captured_queries[0]["sql"].startswith("EXECUTE sovet_")
     assert ballots(world, motion) == (["ana", "cy"], ["no", "yes"])
+
+
+def test_on_a_current_cache_an_open_vote_and_its_append_are_four_round_trips(
+        world: World) -> None:
+    """The vote queued, committed, the writer's turn taken and its fate read, in one script;
+    then, as the writer, its batch in three: the lock and the reads with the BEGIN, the
+    append, the COMMIT with the end of the turn. The driver sends nothing of its own."""
+    from test_web_rows import driver_commands
+
+    motion = open_resolution(world)
+    council_state(world.fresh())
+    vote(world, "ana", motion, "yes")  # prepares this connection's statements
+    with CaptureQueriesContext(connection) as sent, driver_commands() as own:
+        vote(world, "cy", motion, "no")
+    if connection.vendor == "postgresql":
+        scripts = [q["sql"] for q in sent.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+        assert own == [] and len(scripts) == 4, scripts
+        assert scripts[0].startswith("SET LOCAL synchronous_commit = off; EXECUTE sovet_")
+        assert scripts[1].startswith("BEGIN; ") and scripts[3].startswith("COMMIT; ")
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
+    assert not NamedVote.objects.exists()
+
+
+def test_a_vote_whose_script_fails_after_taking_the_writers_turn_gives_the_turn_back(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn left held would keep every other writer of the council waiting as long as the
+    connection lives; the vote queued before the failure is appended by the next writer."""
+    motion = open_resolution(world)
+    council_state(world.fresh())
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(services, "after_writer_statement",
+                            lambda council_id: ("SELECT 1 / 0", []))
+        with pytest.raises(DatabaseError):
+            vote(world, "cy", motion, "no")
+        monkeypatch.undo()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                           "AND pid = pg_backend_pid()")
+            assert cursor.fetchone() == (0,)
+    else:
+        vote(world, "cy", motion, "no")  # no such script: the same outcome
+    vote(world, "ana", motion, "yes")
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
+    assert not NamedVote.objects.exists()
 
 
 def test_a_second_vote_is_refused_and_leaves_one_ballot(world: World) -> None:

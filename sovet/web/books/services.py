@@ -8,10 +8,10 @@ in the book exactly when its effect is in the tables.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from sovet.core.acts import Act as CoreAct
 from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
@@ -64,27 +64,41 @@ def council_lock(council_id: int, *, nowait: bool = False) -> Council:
     on PostgreSQL, `CouncilBusy`: read the council first).
     """
     _require_transaction("council_lock")
-    read = f"SELECT {rows.columns(Council, 'r')} FROM {Council._meta.db_table} r WHERE r.id = %s"
     if transaction.get_connection().vendor != "postgresql":
-        found = rows.script([(read, [council_id])])
+        found = rows.script([_council_read(council_id)])
     elif nowait:
-        # One statement: the row comes back, locked, only if the writer lock was free. The
-        # callers have read the council already, so no row means another writer.
-        found = rows.script([(rows.planned(
-            f"{read} AND pg_try_advisory_xact_lock(%s, %s) FOR NO KEY UPDATE"),
-            [council_id, *_writer_key(council_id)])])
+        found = rows.script([council_lock_statement(council_id)])
         if not found:
             raise CouncilBusy(council_id)
     else:
         # NO KEY: inserting a row that references the council (an act, a roll row) takes a
         # KEY SHARE lock on it, which must not wait for the head's lock.
+        read, params = _council_read(council_id)
         found = rows.script([(rows.planned("SELECT pg_advisory_xact_lock(%s, %s)"),
                               _writer_key(council_id)),
-                             (rows.planned(f"{read} FOR NO KEY UPDATE"), [council_id])])
-    return _council_row(council_id, found)
+                             (rows.planned(f"{read} FOR NO KEY UPDATE"), params)])
+    return council_row(council_id, found)
 
 
-def _council_row(council_id: int, found: list[tuple[Any, ...]]) -> Council:
+def _council_read(council_id: int) -> Statement:
+    return rows.select(Council, "r.id = %s", [council_id])
+
+
+def council_lock_statement(council_id: int) -> Statement:
+    """The statement by which `council_lock(nowait=True)` takes the lock, for a script that
+    goes on in the same round trip: it returns the council's row, locked, only if the writer
+    lock was free (PostgreSQL; elsewhere it only reads the row). Read the rows with
+    `council_row`; no row means another writer (or no such council)."""
+    if transaction.get_connection().vendor != "postgresql":
+        return _council_read(council_id)
+    read, params = _council_read(council_id)
+    return (rows.planned(f"{read} AND pg_try_advisory_xact_lock(%s, %s) FOR NO KEY UPDATE"),
+            [*params, *_writer_key(council_id)])
+
+
+def council_row(council_id: int, found: list[tuple[Any, ...]]) -> Council:
+    """The council from the rows of a statement that reads it; raises `NoSuchCouncil` for
+    none."""
     if not found:
         raise NoSuchCouncil(f"there is no council {council_id} on this server",
                             council=council_id)
@@ -103,8 +117,13 @@ def after_writer(council_id: int, query: str | rows.Plan,
     """
     if transaction.get_connection().vendor != "postgresql":
         return rows.script([(query, params)])
-    return rows.script([(rows.planned("SELECT pg_advisory_xact_lock_shared(%s, %s)"),
-                         _writer_key(council_id)), (query, params)])
+    return rows.script([after_writer_statement(council_id), (query, params)])
+
+
+def after_writer_statement(council_id: int) -> Statement:
+    """The statement by which `after_writer` waits (PostgreSQL only), for a script that reads
+    in the same round trip, in a statement after it."""
+    return rows.planned("SELECT pg_advisory_xact_lock_shared(%s, %s)"), _writer_key(council_id)
 
 
 @contextmanager
@@ -116,21 +135,65 @@ def writer_turn(council_id: int) -> Iterator[bool]:
     the end of the block (or when the connection ends). `council_lock` in this session still
     succeeds (a session's own advisory lock never blocks it), and every other writer and every
     waiter of `after_writer` waits until the turn ends, so waiters wake once, not once per
-    transaction of the turn.
+    transaction of the turn. A script can take the lock itself (`writer_try_statement`) and end
+    the turn in SQL (`turn_end_statement`).
     """
     if transaction.get_connection().vendor != "postgresql":
         yield True
         return
-    got = rows.script([(rows.planned("SELECT pg_try_advisory_lock(%s, %s)"),
-                        _writer_key(council_id))])[0][0]
-    if not got:
+    if not writer_try(council_id):
         yield False
         return
     try:
         yield True
     finally:
+        writer_release(council_id)
+
+
+def writer_try(council_id: int) -> bool:
+    """Start a writer's turn if nobody holds the writer lock; whether this session did (always
+    on SQLite). End it with `writer_release`, or `writer_turn` does both."""
+    if transaction.get_connection().vendor != "postgresql":
+        return True
+    return bool(rows.script([writer_try_statement(council_id)])[0][0])
+
+
+def writer_try_statement(council_id: int) -> Statement:
+    """The statement that starts a writer's turn (`writer_turn`) if nobody holds the writer
+    lock: it returns whether it did (PostgreSQL only)."""
+    return rows.planned("SELECT pg_try_advisory_lock(%s, %s)"), _writer_key(council_id)
+
+
+def writer_release(council_id: int) -> None:
+    """End this session's writer's turn (PostgreSQL; on SQLite there is none to end)."""
+    if transaction.get_connection().vendor == "postgresql":
         rows.script([(rows.planned("SELECT pg_advisory_unlock(%s, %s)"),
                       _writer_key(council_id))])
+
+
+def writer_abandon() -> None:
+    """Give back any writer's turn this session holds, after a script that may have taken one
+    failed (PostgreSQL): a turn left held would keep every other writer of the council waiting
+    for as long as the connection lives. If the connection itself is gone, so is the turn."""
+    if transaction.get_connection().vendor != "postgresql":
+        return
+    with suppress(DatabaseError):
+        # Outside a turn this session holds no session-level advisory lock but a turn's.
+        rows.script([("SELECT pg_advisory_unlock_all()", [])])
+
+
+def turn_end_statement(council_id: int, *, over: bool, waiting: Statement) -> Statement:
+    """The statement that ends a writer's turn unless it goes on: it goes on while it is not
+    `over` and `waiting` (an SQL condition and its parameters) holds. It returns whether the
+    turn goes on; on PostgreSQL, when it does not, it has released the writer lock, in the
+    same round trip."""
+    condition, params = waiting
+    if transaction.get_connection().vendor != "postgresql":
+        return f"SELECT NOT %s AND {condition}", [over, *params]
+    # CASE evaluates only the arm it takes: the lock is released only when the turn ends.
+    return (rows.planned(f"SELECT CASE WHEN NOT %s AND {condition} THEN true "
+                         "ELSE NOT pg_advisory_unlock(%s, %s) END"),
+            [over, *params, *_writer_key(council_id)])
 
 
 # The namespaces of Sovet's advisory locks (two-int form: namespace, council). A council id
@@ -154,13 +217,12 @@ def box_lock(council_id: int, *, exclusive: bool) -> Council:
     the database's write lock. Raises `NoSuchCouncil` when there is no such council.
     """
     _require_transaction("box_lock")
-    read = (f"SELECT {rows.columns(Council, 'r')} FROM {Council._meta.db_table} r "
-            "WHERE r.id = %s", [council_id])
+    read = _council_read(council_id)
     if transaction.get_connection().vendor != "postgresql":
         found = rows.script([read])
     else:
         found = rows.script([box_lock_statement(council_id, exclusive=exclusive), read])
-    return _council_row(council_id, found)
+    return council_row(council_id, found)
 
 
 def box_lock_statement(council_id: int, *, exclusive: bool) -> Statement:
@@ -257,6 +319,7 @@ def book_append(council: Council, acts: Iterable[CoreAct], *,
 
 __all__ = [
     "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "after_writer",
-    "book_append", "box_lock", "box_lock_statement", "council_lock", "head_unmoved",
-    "writer_turn",
+    "after_writer_statement", "book_append", "box_lock", "box_lock_statement", "council_lock",
+    "council_lock_statement", "council_row", "head_unmoved", "turn_end_statement",
+    "writer_abandon", "writer_release", "writer_try", "writer_try_statement", "writer_turn",
 ]

@@ -16,8 +16,9 @@ returned state; rules never do (`decide` copies).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -29,7 +30,7 @@ from sovet.core.book import GENESIS
 from sovet.core.council import CouncilState, Declaration, replay
 from sovet.web.books.models import Act, Council
 from sovet.web.councils.models import Membership, SealedBallot, VoterRoll
-from sovet.web.rows import script
+from sovet.web.rows import Statement, planned, script
 
 _CHUNK = 2000
 
@@ -50,11 +51,13 @@ def _acts(rows: Iterable[bytes]) -> Iterable[CoreAct]:
         yield from_record(orjson.loads(bytes(b)))
 
 
-def council_state(council: Council) -> CouncilState:
+def council_state(council: Council,
+                  known: Sequence[tuple[Any, ...]] = ()) -> CouncilState:
     """The council's state at the head read with `council` (do not mutate it).
 
     Reads only the acts after the cached seq; replays the whole book on a miss or when the
-    cached entry is not on this book's chain.
+    cached entry is not on this book's chain. `known` may hold those acts already, as
+    `acts_after_cached` read them in the caller's round trip.
     """
     with _lock:
         cached = _cache.get(council.pk)
@@ -64,9 +67,10 @@ def council_state(council: Council) -> CouncilState:
     if cached is not None and cached.seq < council.head_seq:
         # Every vote of a busy council catches up here with the acts other workers appended: by
         # hand (see `sovet.web.rows`).
-        rows = script([(f"SELECT body, hash, prev FROM {Act._meta.db_table} WHERE council_id = %s "
-                        "AND seq > %s AND seq <= %s ORDER BY seq",
-                        [council.pk, cached.seq, council.head_seq])])
+        rows = (list(known) if known and known[0][2] == cached.hash else
+                script([(f"SELECT body, hash, prev FROM {Act._meta.db_table} WHERE council_id = "
+                         "%s AND seq > %s AND seq <= %s ORDER BY seq",
+                         [council.pk, cached.seq, council.head_seq])]))
         # The new acts must chain onto the cached head, and end at the council's head.
         if rows and rows[0][2] == cached.hash and rows[-1][1] == council.head_hash:
             state = replay(_acts(r[0] for r in rows), cached.state.copy())
@@ -80,6 +84,22 @@ def council_state(council: Council) -> CouncilState:
         state = replay(_acts(bodies))
     council_state_store(council, state)
     return state
+
+
+def acts_after_cached(council_id: int) -> Statement:
+    """The statement that reads the acts of a council's book after this process's cached
+    head, for `council_state(council, known=…)`: a writer sends it with its lock, in one round
+    trip, instead of reading them after. With nothing cached it reads nothing (the whole book
+    is replayed then, as ever)."""
+    with _lock:
+        cached = _cache.get(council_id)
+    return (planned(f"SELECT body, hash, prev FROM {Act._meta.db_table} WHERE council_id = %s "
+                    "AND seq > %s ORDER BY seq"),
+            [council_id, _NOTHING if cached is None else cached.seq])
+
+
+# A seq no book reaches.
+_NOTHING = 2**62
 
 
 def council_state_cached(council_id: int) -> tuple[int, str, CouncilState] | None:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -44,12 +44,19 @@ from sovet.web.books.models import Council
 from sovet.web.books.services import (
     CouncilBusy,
     after_writer,
+    after_writer_statement,
     book_append,
     box_lock,
     box_lock_statement,
     council_lock,
+    council_lock_statement,
+    council_row,
     head_unmoved,
-    writer_turn,
+    turn_end_statement,
+    writer_abandon,
+    writer_release,
+    writer_try,
+    writer_try_statement,
 )
 from sovet.web.councils.models import (
     BallotBoxEntry,
@@ -60,6 +67,7 @@ from sovet.web.councils.models import (
 )
 from sovet.web.councils.projector import project
 from sovet.web.councils.selectors import (
+    acts_after_cached,
     council_state,
     council_state_cached,
     council_state_store,
@@ -458,7 +466,7 @@ def _vote_on_cache(council_id: int, when: datetime, of: str, ballot: int, person
         named(state, when)
     except RuleError:
         return False
-    _await_named(council_id, _enqueue(council_id, when, of, ballot, person, content))
+    _enqueue_and_wait(council_id, when, of, ballot, person, content)
     return True
 
 
@@ -468,37 +476,74 @@ def _enqueue(council_id: int, when: datetime, of: str, ballot: int, person: str,
     disk: the voter's answer waits for the append's commit, which is durable and flushes the
     log through the queued row too. So every vote answered as counted is in the book after a
     crash."""
-    insert = (rows.planned(
-        f"INSERT INTO {NamedVote._meta.db_table} (council_id, of, ballot, person, content, at, "
-        "refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id"),
-              [council_id, of, ballot, person, orjson.dumps(content).decode(),
-               connection.ops.adapt_datetimefield_value(when)])
     lazy: list[rows.Statement] = (
         [("SET LOCAL synchronous_commit = off", [])] if connection.vendor == "postgresql" else [])
-    return int(rows.script([*lazy, insert])[0][0])
+    return int(rows.script([*lazy, _queueing(council_id, when, of, ballot, person,
+                                             content)])[0][0])
 
 
-def _await_named(council_id: int, queued: int) -> None:
+def _queueing(council_id: int, when: datetime, of: str, ballot: int, person: str,
+              content: str | tuple[str, ...]) -> rows.Statement:
+    return (rows.planned(
+        f"INSERT INTO {NamedVote._meta.db_table} (council_id, of, ballot, person, content, at, "
+        "refused, detail) VALUES (%s, %s, %s, %s, %s, %s, '', '') RETURNING id"),
+            [council_id, of, ballot, person, orjson.dumps(content).decode(),
+             connection.ops.adapt_datetimefield_value(when)])
+
+
+def _enqueue_and_wait(council_id: int, when: datetime, of: str, ballot: int, person: str,
+                      content: str | tuple[str, ...]) -> None:
+    """Queue a named vote and wait until it is in the book, in one round trip when another
+    writer appends it (PostgreSQL, outside a transaction); raise its refusal.
+
+    One script: the vote queued and committed (as `_enqueue`), the writer's turn taken if
+    nobody holds it (`writer_try_statement`), the wait for the writer (`after_writer`), and
+    the vote's fate read. A voter that took the turn appends the queue itself, its own vote
+    first; one that finds its vote still queued goes on as `_await_named` does.
+    """
+    try:
+        found = rows.results([
+            ("SET LOCAL synchronous_commit = off", []),
+            _queueing(council_id, when, of, ballot, person, content),
+            ("COMMIT", []),
+            writer_try_statement(council_id),
+            after_writer_statement(council_id),
+            (rows.planned(f"SELECT refused, detail FROM {NamedVote._meta.db_table} "
+                          "WHERE id = lastval()"), []),
+        ])
+    except DatabaseError:
+        writer_abandon()  # the script may have failed after taking the turn
+        raise
+    queued, writer, fate = int(found[1][0][0]), bool(found[3][0][0]), _fate(found[5])
+    _await_named(council_id, queued, fate=_append_queued(council_id, queued, held=True)
+                 if writer else fate)
+
+
+def _await_named(council_id: int, queued: int, fate: _Fate | None = None) -> None:
     """Wait until this queued vote is in the book, or refused; raise its refusal.
 
     Each round waits for the council's writer to end (`after_writer`, with every other
     waiting voter at once) and reads the vote's row: gone means appended, in a transaction
     that committed durably; refused means refused. A row still waiting was queued after that
     writer read the queue: this voter then tries to be the writer and append the queue itself.
+    `fate`, if given, is the first round's, read already.
     """
-    fate: _Fate = _WAITING
-    while fate is _WAITING:
-        fate = _fate(after_writer(council_id, *_fate_query(queued)))
-        if fate is _WAITING:
-            fate = _append_queued(council_id, queued)
     if fate is None:
+        fate = _fate(after_writer(council_id, *_fate_query(queued)))
+    while fate is _WAITING:
+        fate = _append_queued(council_id, queued)
+        if fate is _WAITING:
+            fate = _fate(after_writer(council_id, *_fate_query(queued)))
+    if fate is _APPENDED:
         return
     NamedVote.objects.filter(pk=queued).delete()
     raise refusal(*fate)
 
 
+# A queued vote's fate: appended, waiting, or refused (the refusal's code and message).
+_APPENDED = ("appended", "")
 _WAITING = ("", "")
-_Fate = tuple[str, str] | None
+_Fate = tuple[str, str]
 
 
 def _fate_query(queued: int) -> rows.Statement:
@@ -507,42 +552,42 @@ def _fate_query(queued: int) -> rows.Statement:
 
 
 def _fate(found: list[tuple[Any, ...]]) -> _Fate:
-    """A queued vote's fate from its row: None when appended (gone), else (refused, detail),
-    which is `_WAITING` while it waits."""
+    """A queued vote's fate from its row: `_APPENDED` when gone, `_WAITING` while it waits,
+    else (refused, detail)."""
     if not found:
-        return None
+        return _APPENDED
     refused, detail = found[0]
     return _WAITING if not refused else (str(refused), str(detail))
 
 
-def _append_queued(council_id: int, queued: int) -> _Fate:
-    """Become the council's writer if nobody is, append the queue, and return this vote's fate
-    (`_WAITING` if another writer came first).
+def _append_queued(council_id: int, queued: int, *, held: bool = False) -> _Fate:
+    """Become the council's writer if nobody is (`held`: this session is already), append the
+    queue, and return this vote's fate (`_WAITING` if another writer came first).
 
     The writer's turn (`writer_turn`) lasts while votes keep arriving, up to `_TURN`: each
     transaction of the turn appends what was queued during the one before, and the voters
     waiting for the writer wake once, at the end of the turn, instead of each trying to become
-    the next writer after every transaction.
+    the next writer after every transaction. The turn ends in the round trip that commits its
+    last transaction (`turn_end_statement`).
     """
-    with writer_turn(council_id) as got:
-        if not got:
-            return _WAITING
-        fates = _append_once(council_id)
-        end = time.monotonic() + _TURN.total_seconds()
-        while time.monotonic() < end and _anything_queued(council_id) and _append_once(council_id):
-            pass
+    if not held and not writer_try(council_id):
+        return _WAITING
+    end = time.monotonic() + _TURN.total_seconds()
+    fates: dict[int, _Fate] | None = None
+    going = True
+    try:
+        while going:
+            batch, going = _append_once(council_id, over=time.monotonic() >= end)
+            fates = batch if fates is None else fates
+    except CouncilBusy:
+        pass  # another writer: only in a session that held no turn (SQLite's have none)
+    finally:
+        if going:
+            writer_release(council_id)
     if fates is None:
         return _WAITING
     # Not in its batch: a writer before took it (or refused it) after this voter looked.
     return fates[queued] if queued in fates else _fate(rows.script([_fate_query(queued)]))
-
-
-def _anything_queued(council_id: int) -> bool:
-    """Whether a named vote waits in the council's queue: one read, where a transaction that
-    finds the queue empty would cost four round trips (so a turn ends with this read)."""
-    return bool(rows.script([(rows.planned(
-        f"SELECT EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
-        "AND refused = '')"), [council_id])])[0][0])
 
 
 # How long a writer's turn may go on appending after its own vote: a bound on the wait it adds
@@ -550,15 +595,28 @@ def _anything_queued(council_id: int) -> bool:
 _TURN = timedelta(milliseconds=20)
 
 
-@transaction.atomic(durable=True)
-def _append_once(council_id: int) -> dict[int, _Fate] | None:
-    """Append the queue in one transaction, as the council's writer; the fate of every vote
-    the batch read (empty: nothing was queued), or None if another writer came first."""
-    try:
-        council = council_lock(council_id, nowait=True)
-    except CouncilBusy:
-        return None
-    return _flush_named(council, council_state(council)).fates
+def _append_once(council_id: int, *, over: bool) -> tuple[dict[int, _Fate], bool]:
+    """Append the queue in one transaction, as the council's writer: the fate of every vote
+    the batch read (empty: nothing was queued), and whether the turn goes on (not `over`, and
+    votes queued meanwhile). Raises `CouncilBusy` if another writer holds the council.
+
+    Three round trips: the lock, the acts this process has not seen and the queue, read with
+    the BEGIN (`transaction_from`); the append; the COMMIT, with the end of the turn.
+    """
+    waiting = (f"EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
+               "AND refused = '')", [council_id])
+    with rows.transaction_from(
+            [council_lock_statement(council_id), acts_after_cached(council_id),
+             rows.select(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
+                         [council_id])],
+            then=[turn_end_statement(council_id, over=over, waiting=waiting)]) as ends:
+        locked, known, queued = ends.first
+        if not locked:
+            raise CouncilBusy(council_id)
+        council = council_row(council_id, locked)
+        fates = _flush_named(council, council_state(council, known),
+                             queued=[rows.instance(NamedVote, q) for q in queued]).fates
+    return fates, bool(ends.then[0][0][0])
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
@@ -593,16 +651,18 @@ class _Batch:
 
 
 def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = None,
-                 when: datetime | None = None) -> _Batch:
+                 when: datetime | None = None, *,
+                 queued: list[NamedVote] | None = None) -> _Batch:
     """Append every queued named vote of the council in one batch (after `council_lock`), and
-    then `own`, a named vote cast at `when`.
+    then `own`, a named vote cast at `when`; `queued` is the queue, if read already.
 
     Each vote is decided by the same rule as a lone vote, in the order queued, at the time it
     was cast, all on one working copy of the state (`working`: one copy per batch, not one per
     vote); a refused one keeps its row with the refusal, for its voter to read.
     """
-    queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
-                       [council.pk])
+    if queued is None:
+        queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
+                           [council.pk])
     if not queued and own is None:
         return _Batch(state)
     work = working(state)
@@ -617,7 +677,7 @@ def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = 
             fates[q.pk] = (e.code, e.message)
             continue
         appended.append(q.pk)
-        fates[q.pk] = None
+        fates[q.pk] = _APPENDED
     refused: RuleError | None = None
     if own is not None:
         try:
