@@ -12,7 +12,9 @@
 - `SOVET_STATIC_ROOT`: where `collectstatic` gathers static files for a front server.
 - `SOVET_ALLOWED_HOSTS`, `SOVET_CSRF_TRUSTED_ORIGINS`: comma-separated lists.
 - `SOVET_TRANSACTION_POOLER=1`: PostgreSQL is reached through a pooler in transaction mode
-  (PgBouncer's `pool_mode = transaction`): no statement is prepared (see `sovet.web.rows`).
+  (PgBouncer's `pool_mode = transaction`): no statement is prepared (see `sovet.web.rows`),
+  and no lock is held across transactions (a council's writer's turn lasts one transaction;
+  see `sovet.web.books.services.writer_turn`).
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.database(DATA_DIR)}
 # A transaction pooler hands each transaction to any server connection, where a statement
-# prepared on another does not exist.
-SOVET_PREPARED_STATEMENTS = not env.flag("SOVET_TRANSACTION_POOLER")
+# prepared on another does not exist, and where a lock taken by another would stay held.
+SOVET_TRANSACTION_POOLER = env.flag("SOVET_TRANSACTION_POOLER")
+SOVET_PREPARED_STATEMENTS = not SOVET_TRANSACTION_POOLER
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts: the person is the user model from the start; Argon2 hashes every new password.

@@ -10,18 +10,21 @@ too, where every vote takes the full path: what a voter gets must not depend on 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 import pytest
 from councilcast import World
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from test_web_council_pages import open_resolution, open_secret
 from test_web_vote_queue import votes_in_book
 
 from sovet.core.errors import AlreadyVoted, BallotNotOpen
 from sovet.web.books.models import Council
+from sovet.web.books.services import council_lock
 from sovet.web.councils import services
 from sovet.web.councils.models import BallotBoxEntry, NamedVote, SealedBallot, VoterRoll
 from sovet.web.councils.selectors import council_state, council_state_store
@@ -117,6 +120,52 @@ def test_a_vote_whose_script_fails_after_taking_the_writers_turn_gives_the_turn_
     else:
         vote(world, "cy", motion, "no")  # no such script: the same outcome
     vote(world, "ana", motion, "yes")
+    assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
+    assert not NamedVote.objects.exists()
+
+
+SESSION_LOCKS = ("pg_try_advisory_lock(", "pg_advisory_lock(", "pg_advisory_unlock")
+
+
+def test_behind_a_transaction_pooler_no_lock_outlives_a_transaction(
+        world: World, settings: Any) -> None:
+    """A pooler in transaction mode hands each transaction to any server connection: a lock
+    held across transactions would be released on another connection, or never, and keep
+    the council's writers out for good. There a writer's turn is one transaction; a voter
+    that finds another writer waits for it, then appends its vote itself."""
+    settings.SOVET_TRANSACTION_POOLER = True
+    settings.SOVET_PREPARED_STATEMENTS = False
+    motion = open_resolution(world)
+    council_state(world.fresh())
+    if connection.vendor != "postgresql":  # one writer at a time anyway: the same outcome
+        vote(world, "cy", motion, "no")
+        vote(world, "ana", motion, "yes")
+        assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
+        return
+    taken, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:  # another server connection, a writer for a while
+        try:
+            with transaction.atomic():
+                council_lock(world.bakers.pk)
+                taken.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    try:
+        assert taken.wait(10)
+        threading.Timer(0.3, release.set).start()
+        with CaptureQueriesContext(connection) as sent:
+            vote(world, "cy", motion, "no")
+            vote(world, "ana", motion, "yes")
+    finally:
+        release.set()
+        writer.join()
+    assert not [q["sql"] for q in sent.captured_queries
+                if any(f in q["sql"] for f in SESSION_LOCKS)]
     assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
     assert not NamedVote.objects.exists()
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 
 from sovet.core.acts import Act as CoreAct
@@ -137,8 +138,12 @@ def writer_turn(council_id: int) -> Iterator[bool]:
     waiter of `after_writer` waits until the turn ends, so waiters wake once, not once per
     transaction of the turn. A script can take the lock itself (`writer_try_statement`) and end
     the turn in SQL (`turn_end_statement`).
+
+    Behind a transaction pooler (`SOVET_TRANSACTION_POOLER`) a session-level lock would be taken
+    on one server connection and released on another, or never: there a turn is one
+    transaction, whose own `council_lock` keeps other writers out, so this yields True.
     """
-    if transaction.get_connection().vendor != "postgresql":
+    if not _turns_span_transactions():
         yield True
         return
     if not writer_try(council_id):
@@ -150,23 +155,33 @@ def writer_turn(council_id: int) -> Iterator[bool]:
         writer_release(council_id)
 
 
+def _turns_span_transactions() -> bool:
+    """Whether a writer's turn holds the writer lock across transactions (`writer_turn`):
+    on PostgreSQL, unless behind a transaction pooler."""
+    return (transaction.get_connection().vendor == "postgresql"
+            and not settings.SOVET_TRANSACTION_POOLER)
+
+
 def writer_try(council_id: int) -> bool:
     """Start a writer's turn if nobody holds the writer lock; whether this session did (always
-    on SQLite). End it with `writer_release`, or `writer_turn` does both."""
-    if transaction.get_connection().vendor != "postgresql":
+    where a turn is one transaction). End it with `writer_release`, or `writer_turn` does
+    both."""
+    if not _turns_span_transactions():
         return True
     return bool(rows.script([writer_try_statement(council_id)])[0][0])
 
 
 def writer_try_statement(council_id: int) -> Statement:
     """The statement that starts a writer's turn (`writer_turn`) if nobody holds the writer
-    lock: it returns whether it did (PostgreSQL only)."""
+    lock: it returns whether it did (PostgreSQL; true where a turn is one transaction)."""
+    if not _turns_span_transactions():
+        return "SELECT true", []
     return rows.planned("SELECT pg_try_advisory_lock(%s, %s)"), _writer_key(council_id)
 
 
 def writer_release(council_id: int) -> None:
-    """End this session's writer's turn (PostgreSQL; on SQLite there is none to end)."""
-    if transaction.get_connection().vendor == "postgresql":
+    """End this session's writer's turn (none to end where a turn is one transaction)."""
+    if _turns_span_transactions():
         rows.script([(rows.planned("SELECT pg_advisory_unlock(%s, %s)"),
                       _writer_key(council_id))])
 
@@ -175,7 +190,7 @@ def writer_abandon() -> None:
     """Give back any writer's turn this session holds, after a script that may have taken one
     failed (PostgreSQL): a turn left held would keep every other writer of the council waiting
     for as long as the connection lives. If the connection itself is gone, so is the turn."""
-    if transaction.get_connection().vendor != "postgresql":
+    if not _turns_span_transactions():
         return
     with suppress(DatabaseError):
         # Outside a turn this session holds no session-level advisory lock but a turn's.
@@ -185,10 +200,10 @@ def writer_abandon() -> None:
 def turn_end_statement(council_id: int, *, over: bool, waiting: Statement) -> Statement:
     """The statement that ends a writer's turn unless it goes on: it goes on while it is not
     `over` and `waiting` (an SQL condition and its parameters) holds. It returns whether the
-    turn goes on; on PostgreSQL, when it does not, it has released the writer lock, in the
-    same round trip."""
+    turn goes on; where a turn spans transactions, when it does not, it has released the
+    writer lock, in the same round trip."""
     condition, params = waiting
-    if transaction.get_connection().vendor != "postgresql":
+    if not _turns_span_transactions():
         return f"SELECT NOT %s AND {condition}", [over, *params]
     # CASE evaluates only the arm it takes: the lock is released only when the turn ends.
     return (rows.planned(f"SELECT CASE WHEN NOT %s AND {condition} THEN true "
