@@ -15,16 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from councilcast import World
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from test_web_council_pages import open_resolution, open_secret
 from test_web_vote_queue import votes_in_book
 
 from sovet.core.errors import AlreadyVoted, BallotNotOpen
+from sovet.web import rows
 from sovet.web.books.models import Council
-from sovet.web.books.services import council_lock
+from sovet.web.books.services import council_lock_statement
 from sovet.web.councils import services
 from sovet.web.councils.models import BallotBoxEntry, NamedVote, SealedBallot, VoterRoll
 from sovet.web.councils.selectors import council_state, council_state_store
@@ -142,28 +144,14 @@ def test_behind_a_transaction_pooler_no_lock_outlives_a_transaction(
         vote(world, "ana", motion, "yes")
         assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
         return
-    taken, release = threading.Event(), threading.Event()
-
-    def other_writer() -> None:  # another server connection, a writer for a while
-        try:
-            with transaction.atomic():
-                council_lock(world.bakers.pk)
-                taken.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=other_writer)
-    writer.start()
-    try:
-        assert taken.wait(10)
-        threading.Timer(0.3, release.set).start()
+    # Another server connection is the council's writer for a while.
+    lock, params = council_lock_statement(world.bakers.pk)
+    with psycopg.connect(connection.connection.info.dsn) as other:
+        other.execute(lock.sql if isinstance(lock, rows.Plan) else lock, params)
+        threading.Timer(0.3, other.commit).start()
         with CaptureQueriesContext(connection) as sent:
             vote(world, "cy", motion, "no")
             vote(world, "ana", motion, "yes")
-    finally:
-        release.set()
-        writer.join()
     assert not [q["sql"] for q in sent.captured_queries
                 if any(f in q["sql"] for f in SESSION_LOCKS)]
     assert sorted(votes_in_book(world, motion)) == [("ana", "yes"), ("cy", "no")]
