@@ -442,8 +442,9 @@ def _vote_on_cache(council_id: int, when: datetime, of: str, ballot: int, person
     On PostgreSQL, outside a caller's transaction. The cache may be behind the book, so:
     - a secret vote is written, in one round trip, only if the council's head is still the one
       the cache is at (`_store_secret_at_head`), where `_cast` needs four;
-    - an open ballot's vote is queued at once (`_enqueue`): the writer that appends the queue
-      asks the rules again on the book's own state, and only then is the vote counted.
+    - an open ballot's vote is queued at once, and waited for, in one round trip
+      (`_enqueue_and_wait`): the writer that appends the queue asks the rules again on the
+      book's own state, and only then is the vote counted.
     False, having written nothing, whenever this path cannot be sure: no cached state,
     something due, a delegate's named vote on a secret ballot (so a cache behind the book
     never queues a secret ballot's choice), a refusal (the refusal is `_cast`'s to give), a
@@ -605,10 +606,11 @@ def _append_once(council_id: int, *, over: bool) -> tuple[dict[int, _Fate], bool
     """
     waiting = (f"EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
                "AND refused = '')", [council_id])
+    queue, params = rows.select(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
+                                [council_id])
     with rows.transaction_from(
             [council_lock_statement(council_id), acts_after_cached(council_id),
-             rows.select(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
-                         [council_id])],
+             (rows.planned(queue), params)],
             then=[turn_end_statement(council_id, over=over, waiting=waiting)]) as ends:
         locked, known, queued = ends.first
         if not locked:
