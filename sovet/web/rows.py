@@ -193,11 +193,6 @@ def select(model: type[models.Model], where: str, params: Sequence[object]) -> S
     return f"SELECT {columns(model, 'r')} FROM {model._meta.db_table} r WHERE {where}", params
 
 
-def many(model: type[M], where: str, params: Sequence[object]) -> list[M]:
-    """The rows of `model` matching a hand-written `where` (see `select`)."""
-    return [instance(model, row) for row in script([select(model, where, params)])]
-
-
 class Ends(NamedTuple):
     """What the round trips of `transaction_from` returned: the rows of each of its first
     statements, and (once it has committed) of each statement run after the commit."""
@@ -240,9 +235,3 @@ def transaction_from(first: Sequence[Statement],
             ends.then.extend(results([("COMMIT", []), *then])[1:])
     if not merged and then:
         ends.then.extend(results(then))
-
-
-def one(model: type[M], where: str, params: Sequence[object]) -> M | None:
-    """The row of `model` matching a hand-written `where` (on alias `r`), or None."""
-    found = many(model, where, params)
-    return found[0] if found else None

@@ -14,7 +14,7 @@
 - `SOVET_TRANSACTION_POOLER=1`: PostgreSQL is reached through a pooler in transaction mode
   (PgBouncer's `pool_mode = transaction`): no statement is prepared (see `sovet.web.rows`),
   and no lock is held across transactions (a council's writer's turn lasts one transaction;
-  see `sovet.web.books.services.writer_turn`).
+  see `sovet.web.books.services.writer_try`).
 """
 
 from __future__ import annotations

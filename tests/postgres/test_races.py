@@ -629,7 +629,7 @@ def test_without_the_lock_the_constraints_alone_keep_at_most_once(
 
 
 def test_while_a_writer_has_its_turn_other_writers_and_waiters_wait() -> None:
-    """A writer's turn (`writer_turn`, the session-level writer lock of a batch of named
+    """A writer's turn (`writer_try`, the session-level writer lock of a batch of named
     votes) keeps out every other writer and keeps `after_writer`'s waiters waiting until it
     ends, across the transactions of the turn."""
     council_id = Council.objects.create(slug="turns", name="Turns").pk
@@ -637,10 +637,10 @@ def test_while_a_writer_has_its_turn_other_writers_and_waiters_wait() -> None:
 
     def turn() -> None:
         try:
-            with book_services.writer_turn(council_id) as got:
-                assert got
-                held.set()
-                release.wait(10)
+            assert book_services.writer_try(council_id)
+            held.set()
+            release.wait(10)
+            book_services.writer_release(council_id)
         finally:
             connections.close_all()
 
@@ -648,8 +648,7 @@ def test_while_a_writer_has_its_turn_other_writers_and_waiters_wait() -> None:
     writer.start()
     try:
         assert held.wait(10)
-        with book_services.writer_turn(council_id) as got:
-            assert not got
+        assert not book_services.writer_try(council_id)
         with pytest.raises(book_services.CouncilBusy), transaction.atomic():
             book_services.council_lock(council_id, nowait=True)
         with connection.cursor() as cursor:

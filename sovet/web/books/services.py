@@ -7,8 +7,8 @@ in the book exactly when its effect is in the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -127,52 +127,34 @@ def after_writer_statement(council_id: int) -> Statement:
     return rows.planned("SELECT pg_advisory_xact_lock_shared(%s, %s)"), _writer_key(council_id)
 
 
-@contextmanager
-def writer_turn(council_id: int) -> Iterator[bool]:
-    """Hold the council's writer lock across several transactions, if nobody holds it; yields
-    whether this session got it (always on SQLite, whose write transactions take turns anyway).
-
-    Outside a transaction, on PostgreSQL: the writer lock taken at session level, released at
-    the end of the block (or when the connection ends). `council_lock` in this session still
-    succeeds (a session's own advisory lock never blocks it), and every other writer and every
-    waiter of `after_writer` waits until the turn ends, so waiters wake once, not once per
-    transaction of the turn. A script can take the lock itself (`writer_try_statement`) and end
-    the turn in SQL (`turn_end_statement`).
-
-    Behind a transaction pooler (`SOVET_TRANSACTION_POOLER`) a session-level lock would be taken
-    on one server connection and released on another, or never: there a turn is one
-    transaction, whose own `council_lock` keeps other writers out, so this yields True.
-    """
-    if not _turns_span_transactions():
-        yield True
-        return
-    if not writer_try(council_id):
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        writer_release(council_id)
-
-
 def _turns_span_transactions() -> bool:
-    """Whether a writer's turn holds the writer lock across transactions (`writer_turn`):
-    on PostgreSQL, unless behind a transaction pooler."""
+    """Whether a writer's turn holds the writer lock across transactions (`writer_try`): on
+    PostgreSQL, unless behind a transaction pooler."""
     return (transaction.get_connection().vendor == "postgresql"
             and not settings.SOVET_TRANSACTION_POOLER)
 
 
 def writer_try(council_id: int) -> bool:
-    """Start a writer's turn if nobody holds the writer lock; whether this session did (always
-    where a turn is one transaction). End it with `writer_release`, or `writer_turn` does
-    both."""
+    """Start the council's writer's turn if nobody holds the writer lock: whether this session
+    did. End it with `writer_release`, or in SQL with `turn_end_statement`.
+
+    Outside a transaction, on PostgreSQL, a turn holds the writer lock at session level, across
+    several transactions. `council_lock` in this session still succeeds (a session's own
+    advisory lock never blocks it), and every other writer and every waiter of `after_writer`
+    waits until the turn ends, so waiters wake once, not once per transaction of the turn.
+
+    On SQLite, whose write transactions take turns anyway, and behind a transaction pooler
+    (`SOVET_TRANSACTION_POOLER`), where a session-level lock would be taken on one server
+    connection and released on another, or never, a turn is one transaction, whose own
+    `council_lock` keeps other writers out: this returns True.
+    """
     if not _turns_span_transactions():
         return True
     return bool(rows.script([writer_try_statement(council_id)])[0][0])
 
 
 def writer_try_statement(council_id: int) -> Statement:
-    """The statement that starts a writer's turn (`writer_turn`) if nobody holds the writer
+    """The statement that starts a writer's turn (`writer_try`) if nobody holds the writer
     lock: it returns whether it did (PostgreSQL; true where a turn is one transaction)."""
     if not _turns_span_transactions():
         return "SELECT true", []
@@ -336,5 +318,5 @@ __all__ = [
     "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "after_writer",
     "after_writer_statement", "book_append", "box_lock", "box_lock_statement", "council_lock",
     "council_lock_statement", "council_row", "head_unmoved", "turn_end_statement",
-    "writer_abandon", "writer_release", "writer_try", "writer_try_statement", "writer_turn",
+    "writer_abandon", "writer_release", "writer_try", "writer_try_statement",
 ]

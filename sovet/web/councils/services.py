@@ -565,7 +565,7 @@ def _append_queued(council_id: int, queued: int, *, held: bool = False) -> _Fate
     """Become the council's writer if nobody is (`held`: this session is already), append the
     queue, and return this vote's fate (`_WAITING` if another writer came first).
 
-    The writer's turn (`writer_turn`) lasts while votes keep arriving, up to `_TURN`: each
+    The writer's turn (`writer_try`) lasts while votes keep arriving, up to `_TURN`: each
     transaction of the turn appends what was queued during the one before, and the voters
     waiting for the writer wake once, at the end of the turn, instead of each trying to become
     the next writer after every transaction. The turn ends in the round trip that commits its
@@ -606,19 +606,23 @@ def _append_once(council_id: int, *, over: bool) -> tuple[dict[int, _Fate], bool
     """
     waiting = (f"EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
                "AND refused = '')", [council_id])
-    queue, params = rows.select(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
-                                [council_id])
     with rows.transaction_from(
             [council_lock_statement(council_id), acts_after_cached(council_id),
-             (rows.planned(queue), params)],
+             _queue_read(council_id)],
             then=[turn_end_statement(council_id, over=over, waiting=waiting)]) as ends:
         locked, known, queued = ends.first
         if not locked:
             raise CouncilBusy(council_id)
         council = council_row(council_id, locked)
-        fates = _flush_named(council, council_state(council, known),
-                             queued=[rows.instance(NamedVote, q) for q in queued]).fates
+        fates = _flush_named(council, council_state(council, known), queued=queued).fates
     return fates, bool(ends.then[0][0][0])
+
+
+def _queue_read(council_id: int) -> rows.Statement:
+    """The statement that reads the council's queue, in the order queued (for `_flush_named`)."""
+    queue, params = rows.select(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
+                                [council_id])
+    return rows.planned(queue), params
 
 
 def _is_named(state: CouncilState, of: str, ballot: int, person: str) -> bool:
@@ -654,24 +658,24 @@ class _Batch:
 
 def _flush_named(council: Council, state: CouncilState, own: NamedRule | None = None,
                  when: datetime | None = None, *,
-                 queued: list[NamedVote] | None = None) -> _Batch:
+                 queued: list[tuple[Any, ...]] | None = None) -> _Batch:
     """Append every queued named vote of the council in one batch (after `council_lock`), and
-    then `own`, a named vote cast at `when`; `queued` is the queue, if read already.
+    then `own`, a named vote cast at `when`; `queued` is the queue's rows, if read already
+    (`_queue_read`).
 
     Each vote is decided by the same rule as a lone vote, in the order queued, at the time it
     was cast, all on one working copy of the state (`working`: one copy per batch, not one per
     vote); a refused one keeps its row with the refusal, for its voter to read.
     """
-    if queued is None:
-        queued = rows.many(NamedVote, "r.council_id = %s AND r.refused = '' ORDER BY r.id",
-                           [council.pk])
-    if not queued and own is None:
+    votes = [rows.instance(NamedVote, r) for r in
+             (rows.script([_queue_read(council.pk)]) if queued is None else queued)]
+    if not votes and own is None:
         return _Batch(state)
     work = working(state)
     acts: list[CoreAct] = []
     appended: list[int] = []
     fates: dict[int, _Fate] = {}
-    for q in queued:
+    for q in votes:
         try:
             acts += _named_rule(q.of, q.ballot, q.person, _content(q.content))(work, q.at).acts
         except RuleError as e:
