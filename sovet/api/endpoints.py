@@ -210,6 +210,18 @@ def delegate_seat(request: HttpRequest, data: s.DelegateIn, slug: str = _slug())
     return {"done": True}
 
 
+@router.post("/councils/{slug}/delegates/{person}/unseat", response={200: s.Done, **ERRORS},
+             auth=AUTH, tags=["federation"])
+def delegate_unseat(request: HttpRequest, slug: str = _slug(),
+                    person: str = _username()) -> Any:
+    """Unseat a delegate whom the council that sent them has recalled (or who left it); that
+    council's act that ended the mandate is cited by its hash, read from its book. Refused
+    while they still hold its mandate."""
+    services.delegate_unseat(person=person_of(request), council_id=books.council_pk(slug),
+                             delegate=person)
+    return {"done": True}
+
+
 @router.get("/councils/{slug}/members", response={200: list[s.MemberOut], **ERRORS},
             tags=["membership"], **READS)
 def member_list(request: HttpRequest, slug: str = _slug()) -> Any:

@@ -12,12 +12,22 @@ member of the parent while seated, and their votes there are always by name (gua
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
 from sovet.core.acts import Act, act
-from sovet.core.council import CouncilState, Decision, Membership, Motion, decide, handles
+from sovet.core.book import Entry
+from sovet.core.council import (
+    CouncilState,
+    Decision,
+    Membership,
+    Motion,
+    apply,
+    decide,
+    handles,
+)
 from sovet.core.errors import AlreadyDone, BadCommand, NotAMember, WrongState
 from sovet.core.founding import require_founded
 from sovet.core.motion import MotionDecided, effect
@@ -125,15 +135,52 @@ def seat_delegate(
                                         at=at))
 
 
+def seated_from(state: CouncilState, *, person: str, by: str) -> str:
+    """The child council whose delegate `person` is seated here, for `by` to unseat them.
+
+    The checks of `unseat_delegate` that need no child's book, for a shell to make before it
+    reads one. Raises `NotAMember` (`by` is not a member), `WrongState` (not seated).
+    """
+    _member(state, by, "unseat a delegate")
+    seated = state.delegates.get(person)
+    if seated is None:
+        raise WrongState(f"{person} is not seated here as a delegate", person=person)
+    return seated[0]
+
+
+def mandated(state: CouncilState) -> set[str]:
+    """Who holds a delegate's mandate of this council (term over or not, until replaced,
+    recalled or gone): whom its parent may seat."""
+    return {p for o in state.offices.values() if o.role == "delegate" for p in o.mandates}
+
+
+def mandate_ended(entries: Iterable[Entry], person: str) -> str | None:
+    """The hash of the act of a child council's book that ended `person`'s last delegate's
+    mandate there (a carried recall, their leaving, their expulsion), which the parent cites to
+    unseat them; None while they still hold a delegate's mandate, or if they never held one.
+
+    Replays the whole book through `apply`: the only sure way to see which act ended it.
+    """
+    state = CouncilState()
+    holds, ended = False, None
+    for entry in entries:
+        apply(state, entry.act)
+        now = person in mandated(state)
+        if holds and not now:
+            ended = entry.hash
+        holds = now
+    return None if holds else ended
+
+
 def unseat_delegate(
     state: CouncilState, *, child: str, person: str, act_hash: str, by: str, at: datetime
 ) -> Decision:
-    """Unseat a delegate whom their council recalled, citing the hash of that council's act.
+    """Unseat a delegate whom their council recalled, citing the hash of that council's act
+    that ended the mandate (`mandate_ended`).
 
     Raises `NotAMember`, `WrongState` (not seated from that child), `BadCommand`.
     """
-    _member(state, by, "unseat a delegate")
-    if state.delegates.get(person, ("", ""))[0] != child:
+    if seated_from(state, person=person, by=by) != child:
         raise WrongState(f"{person} is not seated as a delegate of {child}", person=person)
     _hash(act_hash, "the child's act")
     return decide(state, DelegateUnseated(child=child, person=person, act_hash=act_hash, by=by,

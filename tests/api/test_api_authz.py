@@ -7,8 +7,8 @@ The world is councilcast's (bakers: ana, bo the chair, cy; dan an applicant with
 fay expelled; tanners: eve, gus, hal), staged further at the real time now so that something is
 open for every act: a motion to vote on and one to second, an election taking nominations and
 one taking rankings, a petition, a party, two actions, a parent's acceptance to record and a
-child's delegate to seat, a founding ("mill") to confirm. Each cell runs in a savepoint rolled
-back afterwards, so every cell sees the same staged world.
+child's delegate to seat (not yet to unseat), a founding ("mill") to confirm. Each cell runs
+in a savepoint rolled back afterwards, so every cell sees the same staged world.
 """
 
 from __future__ import annotations
@@ -152,6 +152,10 @@ TABLE: tuple[Row, ...] = (
     Row("POST", f"{C}/parent/acceptance", f"{B}/parent/acceptance", None, *ACT),
     Row("POST", f"{C}/delegates", f"{B}/delegates", {"child": "tanners", "person": "hal"},
         *ACT),
+    # hal still holds the tanners' mandate (and is not seated yet): a member passes the
+    # authorization and is refused by the rule.
+    Row("POST", f"{C}/delegates/{{person}}/unseat", f"{B}/delegates/hal/unseat", None,
+        401, 403, 403, 409, 409, 403, 401),
     # The inbox is one's own: cy's notification is nobody else's to mark (404, as absent).
     Row("GET", "/me/inbox", "/me/inbox", None, 401, 200, 200, 200, 200, 200, 401),
     Row("POST", "/me/inbox/{n}/read", "/me/inbox/{notice}/read", None,

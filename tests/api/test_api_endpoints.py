@@ -31,6 +31,7 @@ PATHS = {
     "/api/v1/councils/{slug}/founding/confirm": {"post"},
     "/api/v1/councils/{slug}/parent/acceptance": {"post"},
     "/api/v1/councils/{slug}/delegates": {"post"},
+    "/api/v1/councils/{slug}/delegates/{person}/unseat": {"post"},
     "/api/v1/councils/{slug}": {"get"},
     "/api/v1/councils/{slug}/members": {"get"},
     "/api/v1/councils/{slug}/motions": {"get", "post"},

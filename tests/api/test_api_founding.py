@@ -12,9 +12,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 from apicast import Api, body
-from councilcast import World, carry
+from councilcast import World, bakers_accept_tanners, tanners_ask_bakers, tanners_elect_delegate
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -220,38 +221,6 @@ class TestFounding:
 # --- federation --------------------------------------------------------------------------
 
 
-def tanners_ask_bakers(world: World) -> None:
-    """The tanners ask, by a carried motion, to affiliate to the bakers (days 60–68)."""
-    tanners = world.tanners
-    ask = services.motion_move(person=world["eve"], council_id=tanners.pk,
-                               kind="affiliation_request", subject="bakers", at=T0 + 60 * DAY)
-    carry(tanners, world.people, ask, ("eve", "gus", "hal"), "gus", 60, close_after=8)
-
-
-def bakers_accept_tanners(world: World) -> None:
-    """The bakers accept the tanners by a carried affiliation motion (days 61–69)."""
-    bakers = world.fresh()
-    accept = services.motion_move(person=world["ana"], council_id=bakers.pk, kind="affiliation",
-                                  subject="tanners", text="Welcome", at=T0 + 61 * DAY)
-    carry(bakers, world.people, accept, ("ana", "bo", "cy"), "bo", 61, close_after=8)
-
-
-def tanners_elect_delegate(world: World, who: str = "hal") -> None:
-    """The tanners elect `who` their delegate (days 70–85)."""
-    tanners, p = world.tanners, world.people
-    call = services.motion_move(person=p["eve"], council_id=tanners.pk, kind="election_call",
-                                subject="Delegate", seats=1, method="irv", role="delegate",
-                                at=T0 + 70 * DAY)
-    # Nominations from day 77.
-    carry(tanners, p, call, ("eve", "gus", "hal"), "gus", 70, close_after=8)
-    services.election_nominate(person=p[who], council_id=tanners.pk, election_id=call,
-                               at=T0 + 78 * DAY)
-    for voter in ("eve", "gus", "hal"):  # voting opens when nominations close, day 84
-        services.election_rank(person=p[voter], council_id=tanners.pk, election_id=call,
-                               ranking=(who,), at=T0 + 85 * DAY)
-    services.motions_close_due(council_id=tanners.pk, now=T0 + 95 * DAY)
-
-
 class TestFederation:
     def test_the_parents_acceptance_is_recorded_once_it_accepted_by_motion(
         self, world: World, api_as: MakeApi
@@ -316,6 +285,40 @@ class TestFederation:
         assert status["hal"]["status"] == "member" and status["hal"]["via"] == "delegate:tanners"
         refusal(cy.post("/councils/bakers/delegates", {"child": "tanners", "person": "hal"}),
                 409, "already_done")
+
+    def test_the_parent_unseats_a_delegate_once_the_child_ended_the_mandate(
+        self, world: World, api_as: MakeApi
+    ) -> None:
+        tanners_ask_bakers(world)
+        bakers_accept_tanners(world)
+        tanners_elect_delegate(world, "hal")
+        cy = api_as(world["cy"])
+        assert body(cy.post("/councils/bakers/delegates",
+                            {"child": "tanners", "person": "hal"})) == {"done": True}
+        before = written()
+        # hal still holds the tanners' mandate: refused, naming why; only members may ask.
+        detail = refusal(cy.post("/councils/bakers/delegates/hal/unseat"), 409, "wrong_state")
+        assert "still holds" in detail and "tanners" in detail
+        refusal(api_as(world["dan"]).post("/councils/bakers/delegates/hal/unseat"), 403,
+                "not_a_member")
+        refusal(api_as(None).post("/councils/bakers/delegates/hal/unseat"), 401,
+                "unauthenticated")
+        refusal(cy.post("/councils/bakers/delegates/gus/unseat"), 409, "wrong_state")
+        assert written() == before
+        # hal leaves the tanners, which ends the mandate; the parent cites that act.
+        services.member_leave(person=world["hal"], council_id=world.tanners.pk,
+                              at=T0 + 100 * DAY)
+        left = Act.objects.filter(council=world.tanners).order_by("-seq").first()
+        assert left is not None and left.kind == "member.left"
+        assert body(cy.post("/councils/bakers/delegates/hal/unseat")) == {"done": True}
+        unseated = Act.objects.filter(council=world.fresh()).order_by("-seq").first()
+        assert unseated is not None and unseated.kind == "federation.delegate_unseated"
+        assert orjson.loads(bytes(unseated.body))["act_hash"] == left.hash
+        shown = body(api_as(None).get("/councils/bakers"))
+        assert shown["delegates"] == []
+        status = {m["person"]: m for m in body(api_as(None).get("/councils/bakers/members"))}
+        assert status["hal"]["status"] == "left"
+        refusal(cy.post("/councils/bakers/delegates/hal/unseat"), 409, "wrong_state")
 
     def test_a_council_not_affiliated_cannot_have_its_delegate_seated(
         self, world: World, api_as: MakeApi

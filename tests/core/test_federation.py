@@ -7,15 +7,21 @@ import hashlib
 from cast import ana, bo, cy, dan, founded, refused, replays_to_live
 
 from sovet.core.ballot import BallotBox, cast_secret, vote
-from sovet.core.errors import AlreadyDone, BadCommand, WrongState
+from sovet.core.book import chain
+from sovet.core.charter import Charter
+from sovet.core.election import close_election, nominate, rank
+from sovet.core.errors import AlreadyDone, BadCommand, NotAMember, WrongState
 from sovet.core.federation import (
     DelegateSeated,
     HeadWitnessed,
+    mandate_ended,
     record_parent_acceptance,
     seat_delegate,
+    seated_from,
     unseat_delegate,
     witness_head,
 )
+from sovet.core.membership import leave
 from sovet.core.motion import move, second
 
 H1 = hashlib.sha256(b"child election act").hexdigest()
@@ -73,7 +79,7 @@ def test_heads_are_witnessed_only_for_the_parent_or_a_child():
 
 
 def test_a_seated_delegate_ranks_by_name_in_a_secret_election_and_is_counted():
-    from sovet.core.election import cast_secret_ranking, close_election, nominate, rank
+    from sovet.core.election import cast_secret_ranking
 
     parent = founded()
     parent.carry(kind="affiliation", by=ana, subject="night-shift")
@@ -92,3 +98,52 @@ def test_a_seated_delegate_ranks_by_name_in_a_secret_election_and_is_counted():
                   at=parent.state.election(e).closes)
     assert d.acts[-1].ballots == 2 and d.acts[-1].elected == (ana,)
     assert replays_to_live(parent)
+
+
+def _child_with_delegate():
+    """A child council that elected dan its delegate; the office's number."""
+    # Open elections, so the rankings are named acts here; recalls stay secret.
+    child = founded(ana, bo, cy, dan, charter=Charter(secret=("admission", "recall")))
+    e = child.carry(kind="election_call", by=ana, subject="delegate", seats=1, method="irv",
+                    role="delegate")
+    child.do(nominate, election=e, person=dan)
+    child.now = child.state.election(e).nominations_close
+    for voter in (ana, bo, cy, dan):
+        child.do(rank, election=e, by=voter, ranking=(dan,))
+    child.do(close_election, election=e, seed=1, at=child.state.election(e).closes)
+    return child, child.state.election(e).office
+
+
+def test_the_act_that_ended_a_delegates_mandate_is_found_in_the_childs_book():
+    child, office = _child_with_delegate()
+    # Still holding it: there is nothing to cite; nor for someone who never held it.
+    assert mandate_ended(chain(child.acts), dan) is None
+    assert mandate_ended(chain(child.acts), bo) is None
+    child.carry(kind="recall", by=ana, subject=dan, ref=office)
+    assert dan not in child.state.offices[office].mandates
+    entries = chain(child.acts)
+    ended = mandate_ended(entries, dan)
+    # The recall's decision: the last act that changed dan's mandate, and no earlier one.
+    (decided,) = [e for e in entries if e.act.kind == "motion.decided"
+                  and getattr(e.act, "motion", None) == child.last_motion()]
+    assert ended == decided.hash
+
+
+def test_leaving_the_child_ends_the_mandate_too():
+    child, _office = _child_with_delegate()
+    child.do(leave, person=dan)
+    entries = chain(child.acts)
+    assert mandate_ended(entries, dan) == entries[-1].hash
+
+
+def test_only_a_member_unseats_and_only_a_seated_delegate():
+    parent = founded()
+    parent.carry(kind="affiliation", by=ana, subject="night-shift")
+    refused(parent.state, unseat_delegate, WrongState, "dan is not seated here",
+            child="night-shift", person=dan, act_hash=H2, by=ana, at=parent.now)
+    parent.do(seat_delegate, child="night-shift", person=dan, act_hash=H1, by=ana)
+    assert seated_from(parent.state, person=dan, by=bo) == "night-shift"
+    refused(parent.state, unseat_delegate, NotAMember, "only members may", child="night-shift",
+            person=dan, act_hash=H2, by="zed", at=parent.now)
+    refused(parent.state, unseat_delegate, WrongState, "not seated as a delegate of day-shift",
+            child="day-shift", person=dan, act_hash=H2, by=ana, at=parent.now)

@@ -118,3 +118,38 @@ def carry(council: Council, people: dict[str, Person], number: int, voters: tupl
         services.motion_vote(person=people[who], council_id=council.pk, motion_id=number,
                              choice="yes", at=at + timedelta(hours=1))
     services.motions_close_due(council_id=council.pk, now=at + close_after * DAY)
+
+
+# Federation: the tanners affiliate to the bakers and send them a delegate.
+
+
+def tanners_ask_bakers(world: World) -> None:
+    """The tanners ask, by a carried motion, to affiliate to the bakers (days 60–68)."""
+    tanners = world.tanners
+    ask = services.motion_move(person=world["eve"], council_id=tanners.pk,
+                               kind="affiliation_request", subject="bakers", at=T0 + 60 * DAY)
+    carry(tanners, world.people, ask, ("eve", "gus", "hal"), "gus", 60, close_after=8)
+
+
+def bakers_accept_tanners(world: World) -> None:
+    """The bakers accept the tanners by a carried affiliation motion (days 61–69)."""
+    bakers = world.fresh()
+    accept = services.motion_move(person=world["ana"], council_id=bakers.pk, kind="affiliation",
+                                  subject="tanners", text="Welcome", at=T0 + 61 * DAY)
+    carry(bakers, world.people, accept, ("ana", "bo", "cy"), "bo", 61, close_after=8)
+
+
+def tanners_elect_delegate(world: World, who: str = "hal") -> None:
+    """The tanners elect `who` their delegate (days 70–85)."""
+    tanners, p = world.tanners, world.people
+    call = services.motion_move(person=p["eve"], council_id=tanners.pk, kind="election_call",
+                                subject="Delegate", seats=1, method="irv", role="delegate",
+                                at=T0 + 70 * DAY)
+    # Nominations from day 77.
+    carry(tanners, p, call, ("eve", "gus", "hal"), "gus", 70, close_after=8)
+    services.election_nominate(person=p[who], council_id=tanners.pk, election_id=call,
+                               at=T0 + 78 * DAY)
+    for voter in ("eve", "gus", "hal"):  # voting opens when nominations close, day 84
+        services.election_rank(person=p[voter], council_id=tanners.pk, election_id=call,
+                               ranking=(who,), at=T0 + 85 * DAY)
+    services.motions_close_due(council_id=tanners.pk, now=T0 + 95 * DAY)

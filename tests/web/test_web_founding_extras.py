@@ -8,7 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from councilcast import World, carry
+from councilcast import (
+    World,
+    bakers_accept_tanners,
+    carry,
+    tanners_ask_bakers,
+    tanners_elect_delegate,
+)
 from django.test import Client
 from webcast import T0
 
@@ -193,3 +199,44 @@ def test_the_parent_refuses_by_voting_the_motion_down(world: World) -> None:
     before = Act.objects.count()
     assert client_of(world["eve"]).post("/councils/tanners/affiliate/record/").status_code == 409
     assert Act.objects.count() == before
+
+
+def test_the_parent_seats_and_unseats_delegates_from_its_affiliations_page(
+    world: World,
+) -> None:
+    tanners_ask_bakers(world)
+    bakers_accept_tanners(world)
+    tanners_elect_delegate(world, "hal")
+    cy = client_of(world["cy"])
+    # The elected delegate waits to be seated; a member is offered the button, others not.
+    page = cy.get("/councils/bakers/affiliations/").content.decode()
+    assert "elected by tanners, not seated yet" in page and "Seat hal" in page
+    assert "Seat hal" not in client_of(world["dan"]).get(
+        "/councils/bakers/affiliations/").content.decode()
+    # Someone the tanners did not elect is refused, naming why, and nothing is written.
+    before = Act.objects.count()
+    refused = cy.post("/councils/bakers/delegates/seat/", {"child": "tanners", "person": "gus"})
+    assert refused.status_code == 409 and "gus" in refused.content.decode()
+    assert Act.objects.count() == before
+    assert cy.post("/councils/bakers/delegates/seat/",
+                   {"child": "tanners", "person": "hal"}).status_code == 302
+    assert "hal" in council_state(world.fresh()).delegates
+
+    # Seated, and still mandated by the tanners: no unseat button, and unseating is refused.
+    page = cy.get("/councils/bakers/affiliations/").content.decode()
+    assert "seated, from tanners" in page and "Unseat hal" not in page
+    refused = cy.post("/councils/bakers/delegates/hal/unseat/")
+    assert refused.status_code == 409 and "still holds" in refused.content.decode()
+    assert Act.objects.count() == before + 1
+
+    # hal leaves the tanners: the mandate has ended, and a member unseats hal.
+    services.member_leave(person=world["hal"], council_id=world.tanners.pk, at=T0 + 100 * DAY)
+    page = cy.get("/councils/bakers/affiliations/").content.decode()
+    assert "tanners has ended this mandate." in page and "Unseat hal" in page
+    assert client_of(world["dan"]).post(
+        "/councils/bakers/delegates/hal/unseat/").status_code == 403
+    assert cy.post("/councils/bakers/delegates/hal/unseat/").status_code == 302
+    state = council_state(world.fresh())
+    assert "hal" not in state.delegates and not state.is_member("hal")
+    assert "No delegate is seated here" in cy.get(
+        "/councils/bakers/affiliations/").content.decode()

@@ -18,6 +18,7 @@ the hash of the parent's act, which the service reads from the parent's own book
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sovet.core import federation
 from sovet.core.charter import Charter
+from sovet.core.council import CouncilState, Decision, permits
 from sovet.core.errors import RuleError, WrongState
 from sovet.web.books import selectors as books
 from sovet.web.books.models import Council
@@ -234,9 +237,62 @@ def affiliate_record(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("councils:affiliate", slug)
 
 
+# A well-formed stand-in for the child's act: a page asks the rule whether to offer a button
+# without reading the child's book, which the service reads when the button is pressed.
+_ANY_ACT = "0" * 64
+
+
+def _delegates(state: CouncilState, me: str) -> tuple[list[tuple[str, str, bool]],
+                                                      list[tuple[str, str]]]:
+    """The delegates seated here (person, child, whether `me` may unseat them now: the child
+    ended their mandate), and those the children elected whom `me` may seat (person, child)."""
+    now = timezone.now()
+    mandates: dict[str, set[str] | None] = {}
+    for child in sorted(state.children | {c for c, _act in state.delegates.values()}):
+        try:
+            mandates[child] = federation.mandated(council_state(books.council_get(child)))
+        except RuleError:
+            mandates[child] = None  # not on this server: its book cannot be cited here
+
+    def may(rule: Callable[..., Decision], child: str, person: str) -> bool:
+        return permits(lambda: rule(state, child=child, person=person, act_hash=_ANY_ACT,
+                                    by=me, at=now))
+
+    def ended(child: str, person: str) -> bool:
+        known = mandates[child]
+        return known is not None and person not in known
+
+    seated = [(p, child, ended(child, p) and may(federation.unseat_delegate, child, p))
+              for p, (child, _act) in sorted(state.delegates.items())]
+    electable = [(p, child) for child in sorted(state.children)
+                 for p in sorted(mandates[child] or ()) if may(federation.seat_delegate, child, p)]
+    return seated, electable
+
+
+@login_required
+@require_POST
+def delegate_seat(request: HttpRequest, slug: str) -> HttpResponse:
+    """Seat a delegate a child council elected (the service reads its election act)."""
+    council, _state = _current(slug)
+    child = books.council_get(request.POST.get("child", ""))
+    services.delegate_seat(person=_person(request), council_id=council.pk, child=child,
+                           delegate=request.POST.get("person", ""))
+    return redirect("councils:affiliations", slug)
+
+
+@login_required
+@require_POST
+def delegate_unseat(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    """Unseat a delegate whose child council ended their mandate (the service reads the act)."""
+    council, _state = _current(slug)
+    services.delegate_unseat(person=_person(request), council_id=council.pk, delegate=username)
+    return redirect("councils:affiliations", slug)
+
+
 @require_http_methods(["GET"])
 def affiliations(request: HttpRequest, slug: str) -> HttpResponse:
-    """A council's side as parent: who asks to affiliate, and the motion to accept each."""
+    """A council's side as parent: who asks to affiliate, and the motion to accept each; the
+    delegates seated, and those its children elected."""
     council, state = _current(slug)
     me = _me(request)
     rows = []
@@ -248,6 +304,7 @@ def affiliations(request: HttpRequest, slug: str) -> HttpResponse:
         move = (reverse("councils:motion_new", args=[slug]) + "?"
                 + urlencode({"kind": "affiliation", "subject": child.slug}))
         rows.append((child, how, accepted, open_motion, move))
+    seated, electable = _delegates(state, me)
     return render(request, "councils/affiliate_requests.html", {
         "council": council, "state": state, "rows": rows, "me": me,
-        "is_member": state.is_member(me)})
+        "is_member": state.is_member(me), "seated": seated, "electable": electable})

@@ -939,6 +939,32 @@ def delegate_seat(*, person: Person, council_id: int, child: Council, delegate: 
 
 
 @transaction.atomic(durable=True)
+def delegate_unseat(*, person: Person, council_id: int, delegate: str,
+                    at: datetime | None = None) -> None:
+    """Unseat a delegate whom the council that sent them no longer mandates (recalled, gone
+    from it), citing that council's act that ended the mandate.
+
+    The hash is read from the child's own book here (`mandate_ended`), never taken from the
+    person; while the delegate still holds the child's mandate, the rule refuses.
+    """
+    from sovet.core import federation  # see delegate_act_hash
+    from sovet.core.book import read_book
+    from sovet.web.books.selectors import book_lines, council_get
+
+    def rule(st: CouncilState, when: datetime) -> Decision:
+        child = federation.seated_from(st, person=delegate, by=person.username)
+        ended = federation.mandate_ended(read_book(book_lines(council_get(child))), delegate)
+        if ended is None:
+            raise WrongState(f"{delegate} still holds the delegate's mandate of council {child}; "
+                             "its members recall them there first", council=child,
+                             person=delegate)
+        return federation.unseat_delegate(st, child=child, person=delegate, act_hash=ended,
+                                          by=person.username, at=when)
+
+    _run(council_id, at, rule)
+
+
+@transaction.atomic(durable=True)
 def council_rebuild(*, council_id: int) -> int:
     """Rebuild the council's tables (its `Membership` rows) from its book; return the acts read.
 
