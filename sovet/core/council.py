@@ -601,9 +601,9 @@ def settled(w: CouncilState) -> CouncilState:
     return w
 
 
-def permits(rule: Callable[[], Decision]) -> bool:
+def permits(rule: Callable[[], object]) -> bool:
     """Whether the rules accept a command now: `rule` runs the command's rule on the state and
-    its decision is thrown away.
+    its answer (a decision, a secret vote's entries) is thrown away.
 
     Pages ask it before offering a button, so a button shows exactly when its rule would accept
     the command, and no page restates the rule.

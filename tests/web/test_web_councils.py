@@ -35,7 +35,12 @@ from sovet.web.books.selectors import book_lines
 from sovet.web.books.services import council_lock
 from sovet.web.councils import services
 from sovet.web.councils.models import BallotBoxEntry, Membership, SealedBallot, VoterRoll
-from sovet.web.councils.selectors import council_state, council_state_forget
+from sovet.web.councils.selectors import (
+    council_state,
+    council_state_forget,
+    has_voted,
+    may_cast,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +196,37 @@ def test_an_open_vote_is_a_named_act_and_a_second_one_is_refused(world: World) -
         services.motion_vote(person=world["cy"], council_id=c, motion_id=n, choice="no")
     with pytest.raises(RuleError, match="vote yes, no or abstain"):
         services.motion_vote(person=world["bo"], council_id=c, motion_id=n, choice="maybe")
+
+
+def test_a_ballot_is_offered_exactly_when_its_rule_would_take_the_vote(world: World) -> None:
+    """`may_cast`, which the motion and election pages ask before showing the ballot."""
+    c, at = world.fresh().pk, T0 + 50 * DAY
+    n = services.motion_move(person=world["ana"], council_id=c, kind="resolution",
+                             text="Strike", at=at)
+    services.motion_second(person=world["bo"], council_id=c, motion_id=n, at=at)
+    state = council_state(world.fresh())
+    closes = state.motion(n).closes
+    assert closes is not None
+    assert may_cast(state, "motion", n, "cy", False, at)
+    assert not may_cast(state, "motion", n, "dan", False, at)  # an applicant
+    assert not may_cast(state, "motion", n, "", False, at)  # nobody signed in
+    # Past its window the ballot is not offered, though nothing has closed it yet.
+    assert state.motion(n).status == "open" and not may_cast(state, "motion", n, "cy", False,
+                                                             closes)
+    services.motion_vote(person=world["cy"], council_id=c, motion_id=n, choice="yes", at=at)
+    state = council_state(world.fresh())
+    assert not may_cast(state, "motion", n, "cy", has_voted(world.fresh(), state, "motion", n,
+                                                            "cy"), at)
+    # A secret ballot: the roll, not the book, says who voted.
+    x = services.motion_move(person=world["ana"], council_id=c, kind="expulsion", subject="cy",
+                             text="Scab", at=at)
+    services.motion_second(person=world["bo"], council_id=c, motion_id=x, at=at)
+    state = council_state(world.fresh())
+    assert state.motion(x).secret and may_cast(state, "motion", x, "bo", False, at)
+    services.motion_vote(person=world["bo"], council_id=c, motion_id=x, choice="yes", at=at)
+    state = council_state(world.fresh())
+    voted = has_voted(world.fresh(), state, "motion", x, "bo")
+    assert voted and not may_cast(state, "motion", x, "bo", voted, at)
 
 
 # --- lazy close --------------------------------------------------------------------------

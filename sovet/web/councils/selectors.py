@@ -16,18 +16,20 @@ returned state; rules never do (`decide` copies).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 import sovet.core  # noqa: F401 (registers every act kind, so replay knows them all)
+from sovet.core import election
 from sovet.core.acts import Act as CoreAct
 from sovet.core.acts import from_record
-from sovet.core.ballot import BallotSealed
+from sovet.core.ballot import BallotBox, BallotSealed, cast_secret, vote
 from sovet.core.book import GENESIS
-from sovet.core.council import CouncilState, Declaration, replay
+from sovet.core.council import CouncilState, Declaration, permits, replay
 from sovet.web.books.models import Act, Council
 from sovet.web.councils.models import Membership, SealedBallot, VoterRoll
 from sovet.web.rows import Statement, planned, script
@@ -162,6 +164,36 @@ def has_voted(council: Council, state: CouncilState, of: str, number: int, perso
         return named
     return VoterRoll.objects.filter(council=council, of=of, ballot=number,
                                     person=person).exists()
+
+
+def may_cast(state: CouncilState, of: str, number: int, person: str, voted: bool,
+             at: datetime) -> bool:
+    """Whether `person` may vote now on a motion's or an election's ballot (`of`), asked of
+    the very rule their vote would go through, so a page offers the ballot exactly when the
+    vote would count: by name on an open ballot or for a seated delegate, else secretly, with
+    `voted` (`has_voted`) standing for the roll."""
+    if not person:
+        return False
+    box = BallotBox(roll={person} if voted else set())
+    rule: Callable[[], object]
+    if of == "motion":
+        if not state.motion(number).secret or person in state.delegates:
+            rule = lambda: vote(state, motion=number, by=person, choice="yes", at=at)  # noqa: E731
+        else:
+            rule = lambda: cast_secret(state, box, motion=number, by=person,  # noqa: E731
+                                       choice="yes", at=at)
+        return permits(rule)
+    e = state.election(number)
+    if not e.candidates:
+        return False  # nobody to rank yet
+    ranking = (min(e.candidates),)
+    if not e.secret or person in state.delegates:
+        rule = lambda: election.rank(state, election=number, by=person,  # noqa: E731
+                                     ranking=ranking, at=at)
+    else:
+        rule = lambda: election.cast_secret_ranking(state, box, election=number,  # noqa: E731
+                                                    by=person, ranking=ranking, at=at)
+    return permits(rule)
 
 
 def sealed_of(council: Council, of: str, number: int) -> BallotSealed | None:

@@ -36,7 +36,13 @@ from sovet.web.accounts.models import Person
 from sovet.web.books import selectors as books
 from sovet.web.books.models import Council
 from sovet.web.councils import forms, services
-from sovet.web.councils.selectors import council_state, has_voted, sealed_list, sealed_of
+from sovet.web.councils.selectors import (
+    council_state,
+    has_voted,
+    may_cast,
+    sealed_list,
+    sealed_of,
+)
 from sovet.web.councils.words import act_words, charter_words
 from sovet.web.errors import status_for
 
@@ -309,14 +315,13 @@ def _motion_context(request: HttpRequest, council: Council, state: CouncilState,
     if m.secret and m.status in ("carried", "lost"):
         sealed_act = sealed_of(council, "motion", number)
         published = sealed_list(council, "motion", number) or []
-    member = state.is_member(me)
     return {
         "council": council, "state": state, "number": number, "motion": m,
         "kind_words": forms.MOTION_WORDS.get(m.kind, m.kind),
         "me": me, "voted": voted,
         "may_second": bool(me) and permits(
             lambda: core_motion.second(state, motion=number, by=me, at=timezone.now())),
-        "may_vote": member and m.status == "open" and not voted,
+        "may_vote": may_cast(state, "motion", number, me, voted, timezone.now()),
         "vote_form": forms.VoteForm(), "promise": SECRECY_PROMISE,
         "sealed": sealed_act, "published": [b.decode() for b in published],
         "named_votes": [(p, dict(forms.CHOICE_WORDS)[c]) for p, c in sorted(m.votes.items())],

@@ -24,7 +24,7 @@ from sovet.count.report import SHOWN_PLACES, format_votes, method_name
 from sovet.web.books import selectors as books
 from sovet.web.books.models import Council
 from sovet.web.councils import services
-from sovet.web.councils.selectors import has_voted
+from sovet.web.councils.selectors import has_voted, may_cast
 from sovet.web.councils.views import SECRECY_PROMISE, _current, _me, _person
 from sovet.web.elections import forms, selectors
 from sovet.web.errors import status_for
@@ -126,7 +126,7 @@ def _context(request: HttpRequest, council: Council, state: CouncilState, number
         "may_nominate": bool(me) and permits(
             lambda: election.nominate(state, election=number, person=me, at=now)),
         "slates": slates if member and p == "nominating" else [],
-        "may_rank": member and p == "voting" and not voted and bool(e.candidates),
+        "may_rank": may_cast(state, "election", number, me, voted, now),
         "rank_form": forms_given.get("rank_form") or _rank_form(state, e),
         "promise": SECRECY_PROMISE,
     }
