@@ -18,12 +18,16 @@ from apicast import hal_admission
 from councilcast import World
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.test import override_settings
 from test_web_council_pages import open_resolution
 
+from sovet.api import fastlane
 from sovet.api.fastlane import FastLane
-from sovet.web.councils.models import BallotBoxEntry, VoterRoll
+from sovet.api.models import Token
+from sovet.api.tokens import token_person, token_revoke
+from sovet.web.accounts.models import Person
+from sovet.web.councils.models import BallotBoxEntry, NamedVote, VoterRoll
 from sovet.web.councils.selectors import council_state
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -225,3 +229,59 @@ def test_the_lane_checks_its_connection_only_when_a_read_fails_on_it(
     assert checks == ([False] if connection.vendor == "postgresql" else [])
     assert council_state(world.fresh()).motion(n).votes == {"ana": "yes", "bo": "yes"}
     assert spy.calls == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_vote_checks_its_token_in_the_statement_that_queues_it(
+        world: World, token_for: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch,
+        lanes: tuple[FastLane, Spy, WSGIHandler]) -> None:
+    """On PostgreSQL the token is not read on its own: the vote's queueing names its holder
+    (`token_holder`), so the vote costs no round trip to learn who votes. Elsewhere the lane
+    reads the token first; the answers are the same."""
+    lane, spy, django = lanes
+    n = open_resolution(world)
+    path, body = vote(n)
+    ana = token_for(world["ana"])
+    council_state(world.fresh())  # this process has seen the head
+    read: list[str] = []
+
+    def reading(plaintext: str) -> Any:
+        read.append(plaintext)
+        return token_person(plaintext)
+
+    monkeypatch.setattr(fastlane, "token_person", reading)
+    answer = call(lane, path, body, token=ana)
+    assert answer == call(django, path, body, token=token_for(world["bo"]))
+    assert answer[0] == 200 and spy.calls == 0
+    assert council_state(world.fresh()).motion(n).votes == {"ana": "yes", "bo": "yes"}
+    assert read == ([] if connection.vendor == "postgresql" else [ana])
+    assert Token.objects.get(person=world["ana"]).last_used is not None
+    assert not NamedVote.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", ["revoked", "inactive", "unknown", "stranger", "twice"])
+def test_a_vote_whose_token_or_voter_fails_is_answered_as_django_does_and_queues_nothing(
+        case: str, world: World, token_for: Callable[[Any], str],
+        lanes: tuple[FastLane, Spy, WSGIHandler]) -> None:
+    lane, _spy, django = lanes
+    n = open_resolution(world)
+    path, body = vote(n)
+    who = "eve" if case == "stranger" else "cy"  # eve is a tanner, not a baker
+    token = token_for(world[who])
+    if case == "revoked":
+        token_revoke(person=world[who], token_id=Token.objects.get(person=world[who]).pk)
+    elif case == "inactive":
+        Person.objects.filter(username=who).update(is_active=False)
+    elif case == "unknown":
+        token = "sovet_" + "y" * 43
+    elif case == "twice":
+        assert call(lane, path, body, token=token)[0] == 200
+    council_state(world.fresh())
+    before = council_state(world.fresh()).motion(n).votes
+    answer = call(lane, path, body, token=token)
+    assert answer == call(django, path, body, token=token)
+    expected = {"revoked": 401, "inactive": 401, "unknown": 401, "stranger": 403, "twice": 409}
+    assert answer[0] == expected[case], answer
+    assert council_state(world.fresh()).motion(n).votes == before
+    assert not NamedVote.objects.exists()
