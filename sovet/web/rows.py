@@ -207,7 +207,8 @@ def transaction_from(first: Sequence[Statement],
     """A durable transaction (Django's `atomic`) that begins in the round trip of its `first`
     statements and commits in the round trip of its `then` statements, which run just after
     the commit; yields their rows (`Ends`, whose `then` is filled once the block is done).
-    Inside a caller's transaction it is a part of that one (a savepoint).
+    `then` is read when the block ends, so the block may add to a list it passed. Inside a
+    caller's transaction it is a part of that one (a savepoint).
 
     Why: the driver sends BEGIN before a transaction's first statement, and COMMIT after its
     last, each in a round trip of its own; a transaction of two round trips of work made

@@ -646,17 +646,22 @@ def _append_once(council_id: int, *, over: bool) -> tuple[dict[int, _Fate], bool
     Three round trips: the lock, the acts this process has not seen and the queue, read with
     the BEGIN (`transaction_from`); the append; the COMMIT, with the end of the turn.
     """
-    waiting = (f"EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
-               "AND refused = '')", [council_id])
+    then: list[rows.Statement] = []
     with rows.transaction_from(
             [council_lock_statement(council_id), acts_after_cached(council_id),
-             _queue_read(council_id)],
-            then=[turn_end_statement(council_id, over=over, waiting=waiting)]) as ends:
+             _queue_read(council_id)], then=then) as ends:
         locked, known, queued = ends.first
         if not locked:
             raise CouncilBusy(council_id)
         council = council_row(council_id, locked)
         fates = _flush_named(council, council_state(council, known), queued=queued).fates
+        # Waiting means queued after the last row this batch read. Looking only past it skips
+        # the rows just deleted, whose index entries stay until no snapshot can see them, and
+        # which a look from the queue's start would visit, every one, at every turn's end.
+        waiting = (f"EXISTS (SELECT 1 FROM {NamedVote._meta.db_table} WHERE council_id = %s "
+                   "AND id > %s AND refused = '')",
+                   [council_id, max((int(q[0]) for q in queued), default=0)])
+        then.append(turn_end_statement(council_id, over=over, waiting=waiting))
     return fates, bool(ends.then[0][0][0])
 
 
