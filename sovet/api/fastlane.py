@@ -60,6 +60,8 @@ class FastLane:
         # Made once, like Django's own handler makes them: they read the settings now.
         self.middleware = [import_string(path)(_no_view) for path in settings.MIDDLEWARE
                            if path in _SHAPING]
+        # The answer to every vote taken, rendered once by the API's own renderer.
+        self.recorded = api.renderer.render(None, {"recorded": True}, response_status=200)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer a vote the lane can answer exactly; hand anything else to Django."""
@@ -71,8 +73,7 @@ class FastLane:
         try:
             try:
                 if _voted_as_holder(token, slug, motion, choice):
-                    return self._answer(request, start_response, api.create_response(
-                        request, {"recorded": True}, status=200))
+                    return self._answer(request, start_response, self._recorded())
             except Exception as e:  # a refusal, or a logged 500, as below
                 return self._answer(request, start_response, api.on_exception(request, e))
             person = _checked_lazily(lambda: token_person(token))
@@ -83,10 +84,13 @@ class FastLane:
                                      motion_id=motion, choice=choice)
             except Exception as e:  # the API's own handlers: a refusal, or a logged 500
                 return self._answer(request, start_response, api.on_exception(request, e))
-            return self._answer(request, start_response,
-                                api.create_response(request, {"recorded": True}, status=200))
+            return self._answer(request, start_response, self._recorded())
         finally:
             signals.request_finished.send(sender=self.__class__)
+
+    def _recorded(self) -> HttpResponse:
+        """The API's answer to a vote taken (`api.create_response`'s, without rendering it)."""
+        return HttpResponse(self.recorded, status=200, content_type=api.get_content_type())
 
     def _admitted(self, request: WSGIRequest) -> bool:
         """Whether the middleware lets the request through untouched: the allowed hosts, the

@@ -141,19 +141,25 @@ class Head(Protocol):
     def hash(self) -> str: ...
 
 
-def chain(acts: Iterable[Act], *, after: Head | None = None) -> list[Entry]:
+def chain(acts: Iterable[Act], *, after: Head | None = None,
+          bodies: list[bytes] | None = None) -> list[Entry]:
     """Chain acts into book entries, starting a new book or continuing after `after`.
 
     The first entry's seq is 1 and its prev is `GENESIS` when `after` is None; otherwise they
-    follow `after` (the last entry, or any head: only its seq and hash are used). Raises
-    `InvalidAct` for an act the book cannot encode.
+    follow `after` (the last entry, or any head: only its seq and hash are used). `bodies`, if
+    given, receives each entry's body (`body`, what its hash covers), in order, for a shell
+    that stores it: encoding an act costs more than hashing it. Raises `InvalidAct` for an act
+    the book cannot encode.
     """
     seq, prev = (0, GENESIS) if after is None else (after.seq, after.hash)
     entries: list[Entry] = []
     for a in acts:
         seq += 1
-        h = link(prev, body(a, seq))
+        b = body(a, seq)
+        h = link(prev, b)
         entries.append(Entry(seq=seq, act=a, prev=prev, hash=h))
+        if bodies is not None:
+            bodies.append(b)
         prev = h
     return entries
 

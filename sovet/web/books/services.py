@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 
 from sovet.core.acts import Act as CoreAct
-from sovet.core.book import GENESIS, BrokenBook, Entry, body, chain
+from sovet.core.book import GENESIS, BrokenBook, Entry, chain
 from sovet.core.errors import NotFound, WrongState
 from sovet.web import rows
 from sovet.web.books.models import Act, Council
@@ -263,13 +263,15 @@ def _head(council: Council) -> _Head | None:
     return _Head(council.head_seq, council.head_hash)
 
 
-def _write(council: Council, entries: list[Entry], also: Sequence[Statement]) -> bool:
-    """Insert the entries and move the head from the one read with `council` to the last
-    entry's, in one round trip (every named vote is an append; see `sovet.web.rows`). False
-    when the head had moved (nothing is left written: the caller raises)."""
+def _write(council: Council, entries: list[Entry], bodies: list[bytes],
+           also: Sequence[Statement]) -> bool:
+    """Insert the entries (with their `bodies`) and move the head from the one read with
+    `council` to the last entry's, in one round trip (every named vote is an append; see
+    `sovet.web.rows`). False when the head had moved (nothing is left written: the caller
+    raises)."""
     values: list[object] = []
-    for e in entries:
-        values += [council.pk, e.seq, e.act.kind, body(e.act, e.seq), e.hash, e.prev]
+    for e, b in zip(entries, bodies, strict=True):
+        values += [council.pk, e.seq, e.act.kind, b, e.hash, e.prev]
     last = entries[-1]
     moved = rows.script([
         *also,
@@ -294,11 +296,12 @@ def book_append(council: Council, acts: Iterable[CoreAct], *,
     trip just before the acts (they are not run when there are no acts).
     """
     _require_transaction("book_append")
-    entries = chain(acts, after=_head(council))
+    bodies: list[bytes] = []
+    entries = chain(acts, after=_head(council), bodies=bodies)
     if not entries:
         return []
     try:
-        moved = _write(council, entries, also)
+        moved = _write(council, entries, bodies, also)
     except IntegrityError:
         # UNIQUE(council, seq) or (council, prev): another writer appended first, which only
         # happens if someone skipped council_lock. Refuse cleanly; nothing was written.
