@@ -24,7 +24,15 @@ workers): secret held 1,000 votes/s (p99 27 ms, peak 1,069), open held 600 (p99 
 that night, after an open vote and its batch went from about seven round trips to four:
 secret held 1,000 (p99 39 ms, peak 1,052), open held 600 (p99 19 ms, peak 638, the machine
 83 % busy at its peak: the one writer, not the cores, is the open ballot's limit), the bare
-view held 1,000 (p99 98 ms, peak 1,057); pgbench 17,791 inserts/s.
+view held 1,000 (p99 98 ms, peak 1,057); pgbench 17,791 inserts/s. On 2026-11-26, after an
+open vote's token came to be checked in the statement that queues it (one round trip fewer),
+the whole run: secret held 1,000 (p99 35 ms, peak 1,012), open held 600 (p99 23 ms; 750 not
+held, peak 712), the bare view held 750 (p99 6 ms; at 1,000 p99 was 130 ms, peak 1,022);
+pgbench 16,887 inserts/s. With more workers the open ballot goes further, as its voters wait
+in their workers for the writer: `--kinds open --workers 8 --rates 600,700,750,800,900,1000
+--no-bare --pgbench-seconds 2` held 800 (p99 31 ms, peak 817), and 12 workers held 800 (p99
+62 ms, peak 847); but 8 workers hold fewer secret votes (977/s at 1,000 offered, p99 215 ms),
+so the default stays 5.
 Before measuring, each worker casts votes on a spare motion of each kind (not measured). The
 generator runs on uvloop, which costs it about a third less CPU than asyncio's own loop.
 
