@@ -15,7 +15,13 @@ from typing import Any
 import orjson
 import pytest
 from apicast import Api, body
-from councilcast import World, bakers_accept_tanners, tanners_ask_bakers, tanners_elect_delegate
+from councilcast import (
+    World,
+    bakers_accept_tanners,
+    tanners_ask_bakers,
+    tanners_elect_delegate,
+    tanners_send_delegate,
+)
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -259,9 +265,7 @@ class TestFederation:
     def test_the_parent_seats_the_delegate_a_child_elected(
         self, world: World, api_as: MakeApi
     ) -> None:
-        tanners_ask_bakers(world)
-        bakers_accept_tanners(world)
-        tanners_elect_delegate(world, "hal")
+        tanners_send_delegate(world, "hal")
         cy = api_as(world["cy"])
         before = written()
         # Only the delegate the child elected; only a member of the parent seats them.
@@ -289,9 +293,7 @@ class TestFederation:
     def test_the_parent_unseats_a_delegate_once_the_child_ended_the_mandate(
         self, world: World, api_as: MakeApi
     ) -> None:
-        tanners_ask_bakers(world)
-        bakers_accept_tanners(world)
-        tanners_elect_delegate(world, "hal")
+        tanners_send_delegate(world, "hal")
         cy = api_as(world["cy"])
         assert body(cy.post("/councils/bakers/delegates",
                             {"child": "tanners", "person": "hal"})) == {"done": True}

@@ -153,3 +153,11 @@ def tanners_elect_delegate(world: World, who: str = "hal") -> None:
         services.election_rank(person=p[voter], council_id=tanners.pk, election_id=call,
                                ranking=(who,), at=T0 + 85 * DAY)
     services.motions_close_due(council_id=tanners.pk, now=T0 + 95 * DAY)
+
+
+def tanners_send_delegate(world: World, who: str = "hal") -> None:
+    """The tanners affiliate to the bakers (each side by motion) and elect `who` their
+    delegate (days 60–95)."""
+    tanners_ask_bakers(world)
+    bakers_accept_tanners(world)
+    tanners_elect_delegate(world, who)

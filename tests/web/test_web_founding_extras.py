@@ -8,13 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from councilcast import (
-    World,
-    bakers_accept_tanners,
-    carry,
-    tanners_ask_bakers,
-    tanners_elect_delegate,
-)
+from councilcast import World, carry, tanners_send_delegate
 from django.test import Client
 from webcast import T0
 
@@ -204,9 +198,7 @@ def test_the_parent_refuses_by_voting_the_motion_down(world: World) -> None:
 def test_the_parent_seats_and_unseats_delegates_from_its_affiliations_page(
     world: World,
 ) -> None:
-    tanners_ask_bakers(world)
-    bakers_accept_tanners(world)
-    tanners_elect_delegate(world, "hal")
+    tanners_send_delegate(world, "hal")
     cy = client_of(world["cy"])
     # The elected delegate waits to be seated; a member is offered the button, others not.
     page = cy.get("/councils/bakers/affiliations/").content.decode()
