@@ -165,7 +165,7 @@ def mandate_ended(entries: Iterable[Entry], person: str) -> str | None:
     holds, ended = False, None
     for entry in entries:
         apply(state, entry.act)
-        now = person in mandated(state)
+        now = any(person in o.mandates for o in state.offices.values() if o.role == "delegate")
         if holds and not now:
             ended = entry.hash
         holds = now

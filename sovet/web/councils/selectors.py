@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -177,22 +178,19 @@ def may_cast(state: CouncilState, of: str, number: int, person: str, voted: bool
     box = BallotBox(roll={person} if voted else set())
     rule: Callable[[], object]
     if of == "motion":
-        if not state.motion(number).secret or person in state.delegates:
-            rule = lambda: vote(state, motion=number, by=person, choice="yes", at=at)  # noqa: E731
-        else:
-            rule = lambda: cast_secret(state, box, motion=number, by=person,  # noqa: E731
-                                       choice="yes", at=at)
+        named = not state.motion(number).secret or person in state.delegates
+        rule = (partial(vote, state, motion=number, by=person, choice="yes", at=at) if named
+                else partial(cast_secret, state, box, motion=number, by=person, choice="yes",
+                             at=at))
         return permits(rule)
     e = state.election(number)
     if not e.candidates:
         return False  # nobody to rank yet
     ranking = (min(e.candidates),)
-    if not e.secret or person in state.delegates:
-        rule = lambda: election.rank(state, election=number, by=person,  # noqa: E731
-                                     ranking=ranking, at=at)
-    else:
-        rule = lambda: election.cast_secret_ranking(state, box, election=number,  # noqa: E731
-                                                    by=person, ranking=ranking, at=at)
+    named = not e.secret or person in state.delegates
+    rule = (partial(election.rank, state, election=number, by=person, ranking=ranking, at=at)
+            if named else partial(election.cast_secret_ranking, state, box, election=number,
+                                  by=person, ranking=ranking, at=at))
     return permits(rule)
 
 
