@@ -110,8 +110,7 @@ def test_a_vote_whose_script_fails_after_taking_the_writers_turn_gives_the_turn_
     motion = open_resolution(world)
     council_state(world.fresh())
     if connection.vendor == "postgresql":
-        monkeypatch.setattr(services, "after_writer_statement",
-                            lambda council_id: ("SELECT 1 / 0", []))
+        monkeypatch.setattr(services, "_fate_of_last", lambda: ("SELECT 1 / 0", []))
         with pytest.raises(DatabaseError):
             vote(world, "cy", motion, "no")
         monkeypatch.undo()

@@ -161,6 +161,19 @@ def writer_try_statement(council_id: int) -> Statement:
     return rows.planned("SELECT pg_try_advisory_lock(%s, %s)"), _writer_key(council_id)
 
 
+def writer_try_or_wait_statement(council_id: int) -> Statement:
+    """The statement that starts a writer's turn if nobody holds the writer lock, and
+    otherwise waits until the writer's turn ends (`after_writer`): it returns whether this
+    session took the turn. Read what the writer committed in a statement after it, which sees
+    a snapshot taken after the wait. (PostgreSQL; true where a turn is one transaction.)"""
+    if not _turns_span_transactions():
+        return "SELECT true", []
+    # CASE evaluates only the arm it takes: a session that took the turn does not wait.
+    return (rows.planned("SELECT CASE WHEN pg_try_advisory_lock(%s, %s) THEN true ELSE "
+                         "(SELECT false FROM pg_advisory_xact_lock_shared(%s, %s)) END"),
+            [*_writer_key(council_id), *_writer_key(council_id)])
+
+
 def writer_release(council_id: int) -> None:
     """End this session's writer's turn (none to end where a turn is one transaction)."""
     if _turns_span_transactions():
@@ -321,5 +334,6 @@ __all__ = [
     "BookMoved", "CouncilBusy", "NoSuchCouncil", "NotInTransaction", "after_writer",
     "after_writer_statement", "book_append", "box_lock", "box_lock_statement", "council_lock",
     "council_lock_statement", "council_row", "head_unmoved", "turn_end_statement",
-    "writer_abandon", "writer_release", "writer_try", "writer_try_statement",
+    "writer_abandon", "writer_release", "writer_try", "writer_try_or_wait_statement",
+    "writer_try_statement",
 ]

@@ -45,7 +45,6 @@ from sovet.web.books.models import Council
 from sovet.web.books.services import (
     CouncilBusy,
     after_writer,
-    after_writer_statement,
     book_append,
     box_lock,
     box_lock_statement,
@@ -57,7 +56,7 @@ from sovet.web.books.services import (
     writer_abandon,
     writer_release,
     writer_try,
-    writer_try_statement,
+    writer_try_or_wait_statement,
 )
 from sovet.web.councils.models import (
     BallotBoxEntry,
@@ -531,8 +530,8 @@ def _enqueue_and_wait(council_id: int, when: datetime, of: str, ballot: int,
     writer appends it (PostgreSQL, outside a transaction); raise its refusal.
 
     One script: the vote queued and committed (as `_enqueue`, after the statements `first`, in
-    its transaction), the writer's turn taken if nobody holds it (`writer_try_statement`), the
-    wait for the writer (`after_writer`), and the vote's fate read. A voter that took the turn
+    its transaction), the writer's turn taken if nobody holds it or else the wait for the
+    writer (`writer_try_or_wait_statement`), and the vote's fate read. A voter that took the turn
     appends the queue itself, its own vote first; one that finds its vote still queued goes on
     as `_await_named` does. False, with nothing written, when `person` is an expression that
     names nobody (the queue's person is NOT NULL, so the script stops there).
@@ -543,10 +542,8 @@ def _enqueue_and_wait(council_id: int, when: datetime, of: str, ballot: int,
             *first,
             _queueing(council_id, when, of, ballot, person, content),
             ("COMMIT", []),
-            writer_try_statement(council_id),
-            after_writer_statement(council_id),
-            (rows.planned(f"SELECT refused, detail FROM {NamedVote._meta.db_table} "
-                          "WHERE id = lastval()"), []),
+            writer_try_or_wait_statement(council_id),
+            _fate_of_last(),
         ])
     except IntegrityError as e:
         if isinstance(e.__cause__, psycopg_errors.NotNullViolation):
@@ -556,10 +553,16 @@ def _enqueue_and_wait(council_id: int, when: datetime, of: str, ballot: int,
     except DatabaseError:
         writer_abandon()  # the script may have failed after taking the turn
         raise
-    queued, writer, fate = int(found[-5][0][0]), bool(found[-3][0][0]), _fate(found[-1])
+    queued, writer, fate = int(found[-4][0][0]), bool(found[-2][0][0]), _fate(found[-1])
     _await_named(council_id, queued, fate=_append_queued(council_id, queued, held=True)
                  if writer else fate)
     return True
+
+
+def _fate_of_last() -> rows.Statement:
+    """The statement that reads the fate of the vote this session queued last."""
+    return rows.planned(f"SELECT refused, detail FROM {NamedVote._meta.db_table} "
+                        "WHERE id = lastval()"), []
 
 
 def _await_named(council_id: int, queued: int, fate: _Fate | None = None) -> None:
