@@ -31,8 +31,11 @@ held, peak 712), the bare view held 750 (p99 6 ms; at 1,000 p99 was 130 ms, peak
 pgbench 16,887 inserts/s. With more workers the open ballot goes further, as its voters wait
 in their workers for the writer: `--kinds open --workers 8 --rates 600,700,750,800,900,1000
 --no-bare --pgbench-seconds 2` held 800 (p99 31 ms, peak 817), and 12 workers held 800 (p99
-62 ms, peak 847); but 8 workers hold fewer secret votes (977/s at 1,000 offered, p99 215 ms),
-so the default stays 5.
+62 ms, peak 847); but 8 workers held fewer secret votes in one run (977/s at 1,000 offered,
+p99 215 ms), so the default stays 5. At the end of that session (`--kinds open,secret
+--workers 5,8 --rates 600,750,800,900,1000 --no-bare --pgbench-seconds 2`): 5 workers held
+600 open (peak 723) and 1,000 secret (p99 28 ms); 8 workers held 750 open (p99 40 ms; at 800
+offered p99 was 214 ms, peak 820) and 1,000 secret (p99 25 ms); pgbench 17,082 inserts/s.
 Before measuring, each worker casts votes on a spare motion of each kind (not measured). The
 generator runs on uvloop, which costs it about a third less CPU than asyncio's own loop.
 
