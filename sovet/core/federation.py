@@ -173,15 +173,19 @@ def mandate_ended(entries: Iterable[Entry], person: str) -> str | None:
 
 
 def unseat_delegate(
-    state: CouncilState, *, child: str, person: str, act_hash: str, by: str, at: datetime
+    state: CouncilState, *, child: str, person: str, act_hash: str | None, by: str, at: datetime
 ) -> Decision:
     """Unseat a delegate whom their council recalled, citing the hash of that council's act
-    that ended the mandate (`mandate_ended`).
+    that ended the mandate (`mandate_ended`; None while that council still mandates them).
 
-    Raises `NotAMember`, `WrongState` (not seated from that child), `BadCommand`.
+    Raises `NotAMember`, `WrongState` (not seated from that child, or still mandated by it),
+    `BadCommand`.
     """
     if seated_from(state, person=person, by=by) != child:
         raise WrongState(f"{person} is not seated as a delegate of {child}", person=person)
+    if act_hash is None:
+        raise WrongState(f"{person} still holds the delegate's mandate of council {child}; its "
+                         "members recall them there first", council=child, person=person)
     _hash(act_hash, "the child's act")
     return decide(state, DelegateUnseated(child=child, person=person, act_hash=act_hash, by=by,
                                           at=at))

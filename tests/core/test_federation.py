@@ -147,3 +147,6 @@ def test_only_a_member_unseats_and_only_a_seated_delegate():
             person=dan, act_hash=H2, by="zed", at=parent.now)
     refused(parent.state, unseat_delegate, WrongState, "not seated as a delegate of day-shift",
             child="day-shift", person=dan, act_hash=H2, by=ana, at=parent.now)
+    # Nothing to cite while the child still mandates dan (`mandate_ended` found no act).
+    refused(parent.state, unseat_delegate, WrongState, "still holds the delegate's mandate",
+            child="night-shift", person=dan, act_hash=None, by=ana, at=parent.now)

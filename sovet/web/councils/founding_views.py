@@ -238,7 +238,8 @@ def affiliate_record(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # A well-formed stand-in for the child's act: a page asks the rule whether to offer a button
-# without reading the child's book, which the service reads when the button is pressed.
+# without reading the child's book, which the service reads when the button is pressed. The
+# child's state tells whether there is such an act to cite.
 _ANY_ACT = "0" * 64
 
 
@@ -254,18 +255,21 @@ def _delegates(state: CouncilState, me: str) -> tuple[list[tuple[str, str, bool]
         except RuleError:
             mandates[child] = None  # not on this server: its book cannot be cited here
 
-    def may(rule: Callable[..., Decision], child: str, person: str) -> bool:
-        return permits(lambda: rule(state, child=child, person=person, act_hash=_ANY_ACT,
-                                    by=me, at=now))
+    def may(rule: Callable[..., Decision], child: str, person: str, cited: str | None) -> bool:
+        return permits(lambda: rule(state, child=child, person=person, act_hash=cited, by=me,
+                                    at=now))
 
-    def ended(child: str, person: str) -> bool:
+    def ending(child: str, person: str) -> str | None:
+        """A stand-in for the child's act that ended the mandate, if the child's state shows
+        one: None while it mandates them, or when its book is not on this server."""
         known = mandates[child]
-        return known is not None and person not in known
+        return _ANY_ACT if known is not None and person not in known else None
 
-    seated = [(p, child, ended(child, p) and may(federation.unseat_delegate, child, p))
+    seated = [(p, child, may(federation.unseat_delegate, child, p, ending(child, p)))
               for p, (child, _act) in sorted(state.delegates.items())]
     electable = [(p, child) for child in sorted(state.children)
-                 for p in sorted(mandates[child] or ()) if may(federation.seat_delegate, child, p)]
+                 for p in sorted(mandates[child] or ())
+                 if may(federation.seat_delegate, child, p, _ANY_ACT)]
     return seated, electable
 
 

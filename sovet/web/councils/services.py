@@ -378,18 +378,29 @@ def motion_vote_as(voter: rows.Statement, *, council_id: int, motion_id: int, ch
     nothing, whenever this path cannot take the vote: no cached state, something due, no such
     motion or a secret ballot (which `motion_vote` takes), or `voter` names nobody.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    cached = council_state_cached(council_id)
+    when = timezone.now()
+    cached = _cached_without_due(council_id, when)
     if cached is None:
         return False
-    when = timezone.now()
     try:
-        if anything_due(cached[2], when) or cached[2].motion(motion_id).secret:
+        if cached[2].motion(motion_id).secret:
             return False
     except RuleError:
         return False  # no such motion: `motion_vote` names it
     return _enqueue_and_wait(council_id, when, "motion", motion_id, voter, choice, first=first)
+
+
+def _cached_without_due(council_id: int, when: datetime
+                        ) -> tuple[int, str, CouncilState] | None:
+    """This process's cached state of the council and its head, for a vote decided on it: on
+    PostgreSQL, outside a caller's transaction, and only when nothing is due at `when` (then
+    the whole pipeline runs, so the due close comes first). None otherwise."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    cached = council_state_cached(council_id)
+    if cached is None or anything_due(cached[2], when):
+        return None
+    return cached
 
 
 NamedRule = Callable[[CouncilState, datetime], Decision]
@@ -478,15 +489,11 @@ def _vote_on_cache(council_id: int, when: datetime, of: str, ballot: int, person
     never queues a secret ballot's choice), a refusal (the refusal is `_cast`'s to give), a
     head that moved, or the roll's constraint refusing.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    cached = council_state_cached(council_id)
+    cached = _cached_without_due(council_id, when)
     if cached is None:
         return False
     seq, head, state = cached
     try:
-        if anything_due(state, when):
-            return False
         if not _is_named(state, of, ballot, person):
             return _store_secret_at_head(council_id, seq, head,
                                          secret(state, BallotBox(roll=set()), when))
@@ -995,7 +1002,8 @@ def delegate_unseat(*, person: Person, council_id: int, delegate: str,
     from it), citing that council's act that ended the mandate.
 
     The hash is read from the child's own book here (`mandate_ended`), never taken from the
-    person; while the delegate still holds the child's mandate, the rule refuses.
+    person; while the delegate still holds the child's mandate there is none, and the rule
+    refuses.
     """
     from sovet.core import federation  # see delegate_act_hash
     from sovet.core.book import read_book
@@ -1004,10 +1012,6 @@ def delegate_unseat(*, person: Person, council_id: int, delegate: str,
     def rule(st: CouncilState, when: datetime) -> Decision:
         child = federation.seated_from(st, person=delegate, by=person.username)
         ended = federation.mandate_ended(read_book(book_lines(council_get(child))), delegate)
-        if ended is None:
-            raise WrongState(f"{delegate} still holds the delegate's mandate of council {child}; "
-                             "its members recall them there first", council=child,
-                             person=delegate)
         return federation.unseat_delegate(st, child=child, person=delegate, act_hash=ended,
                                           by=person.username, at=when)
 
